@@ -1,0 +1,385 @@
+"""The optimisation loop: `stylize` (notebook 04).
+
+Starting from an image x (by default the content image mixed with noise),
+repeatedly change x's pixels to lower L_total (Eq. 5). The targets, P^l of
+the content image and A^l of the style image, are computed once; each step
+is one compiled `tf.function`. The loop keeps snapshots and the loss history,
+and stopping it (Ctrl-C, the stop button in Jupyter, a loss that turns NaN)
+returns everything made so far instead of losing it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import keras
+import numpy as np
+import scipy.optimize
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from course_utils import vgg
+from course_utils.images import load_image, resize_to, save_image
+from course_utils.losses import (
+    check_loss_weights,
+    content_loss,
+    gram_matrix,
+    style_loss,
+    total_loss,
+    total_variation_loss,
+)
+
+INITS = ("mixed", "content", "noise", "style")
+OPTIMIZERS = ("adam", "lbfgs")
+LOSS_NAMES = ("total", "content", "style", "tv")
+
+
+@dataclass(frozen=True)
+class StyleTransferSettings:
+    """Every setting of one `stylize` run, checked when it is made.
+
+    Attributes:
+        alpha, beta: content and style weights of Eq. 5. The default ratio
+            alpha / beta = 1e-3 is one of Gatys et al.'s.
+        content_layers, style_layers: layer names (Keras or paper spelling),
+            or {name: weight}. A list weighs its layers equally (1 / L);
+            afterwards both are stored as {Keras name: weight} dicts.
+        tv_weight: weight of the total-variation term (0: off, as in the report).
+        init: start image: "mixed" (content mixed with noise at
+            `noise_ratio`, the report's choice), "content", "noise" or "style".
+        noise_ratio: share of noise in the "mixed" start image, in [0, 1].
+        optimizer: "adam" or "lbfgs" (scipy's L-BFGS-B).
+        learning_rate: Adam's step size on pixels in [0, 1] (unused by L-BFGS).
+        iterations: number of optimisation steps.
+        snapshot_every: keep the image every this many iterations (report: 100).
+        size: long side of the generated image in pixels; None keeps the
+            content image's size.
+        seed: seeds the noise (and random VGG weights).
+        weights: "imagenet", a weights file path, or None / "random" (tests only).
+    """
+
+    alpha: float = 1.0
+    beta: float = 1e3
+    content_layers: object = vgg.CONTENT_LAYERS
+    style_layers: object = vgg.STYLE_LAYERS
+    tv_weight: float = 0.0
+    init: str = "mixed"
+    noise_ratio: float = 0.7
+    optimizer: str = "adam"
+    learning_rate: float = 0.02
+    iterations: int = 1000
+    snapshot_every: int = 100
+    size: int | None = 512
+    seed: int = 0
+    weights: object = "imagenet"
+
+    def __post_init__(self):
+        check_loss_weights(self.alpha, self.beta)
+        _check_number("tv_weight", self.tv_weight, low=0.0)
+        _check_number("noise_ratio", self.noise_ratio, low=0.0, high=1.0)
+        _check_number("learning_rate", self.learning_rate, low=0.0, strict=True)
+        _check_count("iterations", self.iterations)
+        _check_count("snapshot_every", self.snapshot_every)
+        if self.size is not None:
+            _check_count("size", self.size, minimum=32)
+        _check_choice("init", self.init, INITS)
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        set_ = object.__setattr__  # the dataclass is frozen; fill in derived forms
+        set_(self, "content_layers",
+             vgg.resolve_layer_weights(self.content_layers, "content layers"))
+        set_(self, "style_layers",
+             vgg.resolve_layer_weights(self.style_layers, "style layers"))
+        set_(self, "weights", vgg.weights_label(self.weights))
+
+    def as_dict(self) -> dict:
+        """The settings as plain Python values (for printing or JSON)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class StyleTransferResult:
+    """What `stylize` returns, complete or stopped early.
+
+    Attributes:
+        image: the final (or last good) image, (H, W, 3) float32 in [0, 1].
+        snapshots: [(iteration, image)], iteration 0 is the start image.
+        history: {"total", "content", "style", "tv": [loss at iteration 0, 1, ...]}.
+        settings: the StyleTransferSettings used.
+        wall_time: seconds the optimisation took (targets and compilation included).
+        stopped: None if every iteration ran, else why it stopped early.
+    """
+
+    image: np.ndarray
+    snapshots: list = field(default_factory=list)
+    history: dict = field(default_factory=lambda: {k: [] for k in LOSS_NAMES})
+    settings: StyleTransferSettings | None = None
+    wall_time: float = 0.0
+    stopped: str | None = None
+
+    @property
+    def iterations_done(self) -> int:
+        return max(len(self.history["total"]) - 1, 0)
+
+    @property
+    def is_trained(self) -> bool:
+        """False when VGG19 had random weights: then this is not a style transfer."""
+        return vgg.is_trained(self.settings.weights)
+
+
+def stylize(content, style, *, callback=None, progress: bool = True,
+            snapshots_dir=None, **settings) -> StyleTransferResult:
+    """Generate an image with `content`'s content in `style`'s style (Eq. 5).
+
+    Args:
+        content: content image p, anything `load_image` accepts.
+        style: style image a, anything `load_image` accepts; it is resized
+            to the content image's size.
+        callback: called after each iteration as
+            callback(iteration, losses, image) with losses a {name: float}
+            dict and image (H, W, 3) in [0, 1].
+        progress: show a tqdm progress bar with the losses.
+        snapshots_dir: if given, each snapshot is also saved there as
+            iteration_00100.png and so on, as soon as it is taken.
+        **settings: any field of StyleTransferSettings (alpha, beta,
+            content_layers, style_layers, tv_weight, init, noise_ratio,
+            optimizer, learning_rate, iterations, snapshot_every, size,
+            seed, weights).
+
+    Returns:
+        StyleTransferResult. After Ctrl-C, or a loss that becomes NaN or
+        infinite, the result holds the image and snapshots made so far and
+        `stopped` says why.
+    """
+    start_time = time.perf_counter()
+    settings = StyleTransferSettings(**settings)
+    content = load_image(content, settings.size)
+    style = resize_to(load_image(style), content.shape[:2])
+    layers = list(settings.content_layers) + list(settings.style_layers)
+    extractor = vgg.feature_extractor(layers, settings.weights, settings.seed)
+    loss_fn = make_loss_fn(extractor, content, style, settings)
+    start = start_image(content, style, settings.init, settings.noise_ratio,
+                        settings.seed)
+
+    run = _Run(settings, start, callback, progress, snapshots_dir)
+    loop = _adam_loop if settings.optimizer == "adam" else _lbfgs_loop
+    try:
+        loop(run, loss_fn)
+    except KeyboardInterrupt:
+        run.stop("interrupted by the user (KeyboardInterrupt)")
+    except _NonFiniteLoss as err:
+        run.stop(str(err))
+        warnings.warn(str(err), RuntimeWarning, stacklevel=2)
+    finally:
+        run.close()
+    return run.result(time.perf_counter() - start_time)
+
+
+def start_image(content, style, init: str, noise_ratio: float, seed: int) -> np.ndarray:
+    """Return the start image x_0, (H, W, 3) float32 in [0, 1].
+
+    "mixed" is noise_ratio * noise + (1 - noise_ratio) * content, with
+    uniform noise in [0, 1]; the report uses noise_ratio = 0.7.
+    """
+    _check_choice("init", init, INITS)
+    if init == "content":
+        return np.array(content, dtype=np.float32)
+    if init == "style":
+        return np.array(style, dtype=np.float32)
+    noise = np.random.default_rng(seed).uniform(0, 1, content.shape)
+    if init == "noise":
+        return noise.astype(np.float32)
+    return (noise_ratio * noise + (1 - noise_ratio) * content).astype(np.float32)
+
+
+def make_loss_fn(extractor, content, style, settings: StyleTransferSettings):
+    """Compute the targets once and return image -> {loss name: scalar}.
+
+    The returned function takes a (1, H, W, 3) image in [0, 1] and returns
+    the total loss (Eq. 5 plus tv_weight times total variation) with its
+    parts "content", "style" and "tv".
+    """
+    content_features = extractor(content)
+    style_features = extractor(style)
+    content_targets = {name: content_features[name] for name in settings.content_layers}
+    target_grams = {name: gram_matrix(style_features[name])
+                    for name in settings.style_layers}
+
+    def losses(image):
+        features = extractor(image)
+        content_term = tf.add_n([
+            weight * content_loss(features[name], content_targets[name])
+            for name, weight in settings.content_layers.items()
+        ])
+        style_term = style_loss({name: features[name] for name in target_grams},
+                                target_grams, settings.style_layers)
+        tv_term = total_variation_loss(image)
+        total = total_loss(content_term, style_term, settings.alpha, settings.beta)
+        total += settings.tv_weight * tv_term
+        return {"total": total, "content": content_term, "style": style_term,
+                "tv": tv_term}
+
+    return losses
+
+
+class _NonFiniteLoss(Exception):
+    pass
+
+
+class _Run:
+    """Bookkeeping shared by both loops: history, snapshots, progress, callback."""
+
+    def __init__(self, settings, start, callback, progress, snapshots_dir):
+        self.settings = settings
+        self.image = start
+        self.history = {name: [] for name in LOSS_NAMES}
+        self.snapshots = []
+        self.callback = callback
+        self.snapshots_dir = Path(snapshots_dir) if snapshots_dir else None
+        self.stopped = None
+        self.bar = tqdm(total=settings.iterations, disable=not progress,
+                        desc=f"stylize ({settings.optimizer})", unit="it")
+
+    def record(self, iteration: int, values: dict, image: np.ndarray) -> None:
+        """Store the losses of `image`, the image after `iteration` steps."""
+        losses = {name: float(values[name]) for name in LOSS_NAMES}
+        if not math.isfinite(losses["total"]):
+            kept = (f"the image of iteration {iteration - 1}" if iteration
+                    else "the start image")
+            raise _NonFiniteLoss(
+                f"The loss became {losses['total']} at iteration {iteration}, so "
+                f"the run stopped and kept {kept}. Try a smaller "
+                f"learning_rate (it was {self.settings.learning_rate}) or smaller "
+                "alpha and beta."
+            )
+        self.image = image
+        for name in LOSS_NAMES:
+            self.history[name].append(losses[name])
+        every = self.settings.snapshot_every
+        if iteration % every == 0 or iteration == self.settings.iterations:
+            self.snapshots.append((iteration, image))
+            if self.snapshots_dir is not None:
+                save_image(image, self.snapshots_dir / f"iteration_{iteration:05d}.png")
+        if iteration > 0:
+            self.bar.update(1)
+            self.bar.set_postfix(total=f"{losses['total']:.3g}",
+                                 content=f"{losses['content']:.3g}",
+                                 style=f"{losses['style']:.3g}")
+        if self.callback is not None:
+            self.callback(iteration, losses, image)
+
+    @property
+    def iterations_done(self) -> int:
+        """Iterations recorded so far (-1 before the start image is recorded)."""
+        return len(self.history["total"]) - 1
+
+    def stop(self, reason: str) -> None:
+        """End early: keep `reason` and a final snapshot of the last good image."""
+        self.stopped = reason
+        last = self.iterations_done
+        if last >= 0 and (not self.snapshots or self.snapshots[-1][0] != last):
+            self.snapshots.append((last, self.image))
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def result(self, wall_time: float) -> StyleTransferResult:
+        return StyleTransferResult(self.image, self.snapshots, self.history,
+                                   self.settings, wall_time, self.stopped)
+
+
+def _adam_loop(run: _Run, loss_fn) -> None:
+    image = tf.Variable(run.image[np.newaxis])
+    optimizer = keras.optimizers.Adam(run.settings.learning_rate)
+    optimizer.build([image])
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            values = loss_fn(image)
+        gradient = tape.gradient(values["total"], image)
+        optimizer.apply_gradients([(gradient, image)])
+        image.assign(tf.clip_by_value(image, 0.0, 1.0))
+        return values
+
+    evaluate = tf.function(loss_fn)
+    previous = run.image
+    for iteration in range(run.settings.iterations):
+        values = step()  # losses of the image before this step
+        run.record(iteration, values, previous)
+        previous = image.numpy()[0]
+    run.record(run.settings.iterations, evaluate(image), previous)
+
+
+def _lbfgs_loop(run: _Run, loss_fn) -> None:
+    shape = (1, *run.image.shape)
+
+    @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32)])
+    def value_and_gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            values = loss_fn(x)
+        return values, tape.gradient(values["total"], x)
+
+    last = {}
+
+    def fun(flat):
+        x = tf.constant(flat.reshape(shape), tf.float32)
+        values, gradient = value_and_gradient(x)
+        last.update(x=flat.copy(), values=values)
+        total = float(values["total"])
+        if not math.isfinite(total):
+            total = np.inf  # L-BFGS-B then backs off; `record` stops if it stays
+        return total, gradient.numpy().ravel().astype(np.float64)
+
+    def callback(intermediate_result):
+        x = intermediate_result.x
+        if not np.array_equal(x, last["x"]):
+            fun(x)
+        run.record(run.iterations_done + 1, last["values"],
+                   x.reshape(shape[1:]).astype(np.float32))
+
+    x0 = run.image.ravel().astype(np.float64)
+    fun(x0)
+    run.record(0, last["values"], run.image)
+    # ftol = gtol = 0: run all iterations unless the line search gives up.
+    scipy.optimize.minimize(
+        fun, x0, jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(0, 1),
+        callback=callback,
+        options={"maxiter": run.settings.iterations,
+                 "maxfun": 20 * run.settings.iterations, "ftol": 0, "gtol": 0},
+    )
+    if run.iterations_done < run.settings.iterations:
+        run.stop(f"L-BFGS stopped after {run.iterations_done} iterations: its line "
+                 "search could not lower the loss further")
+
+
+def _check_number(name, value, low=None, high=None, strict=False):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number; got {value!r}.") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite; got {value}.")
+    if low is not None and (number <= low if strict else number < low):
+        relation = ">" if strict else ">="
+        raise ValueError(f"{name} must be {relation} {low}; got {value}.")
+    if high is not None and number > high:
+        raise ValueError(f"{name} must be <= {high}; got {value}.")
+
+
+def _check_count(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a whole number; got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}; got {value}.")
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
+        )
