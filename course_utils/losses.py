@@ -5,7 +5,8 @@ M_l = H_l * W_l positions. F^l is the generated image's feature matrix
 (N_l x M_l), P^l the content image's and A^l the style image's Gram matrix.
 
 Features arrive as Keras gives them, (1, H_l, W_l, N_l) or (H_l, W_l, N_l);
-each function reshapes them to F^l itself. Everything is computed in float32.
+each function reshapes them to F^l itself. Everything is computed in float32
+(float64 inputs stay float64, for gradient checks).
 
 These are the report's normalisations. Other courses scale differently (the
 TensorFlow tutorial divides the Gram matrix by M_l and averages instead of
@@ -25,8 +26,7 @@ def feature_matrix(features) -> tf.Tensor:
     Raises:
         ValueError: for any other rank, or a batch of more than one image.
     """
-    features = tf.convert_to_tensor(features)
-    features = tf.cast(features, tf.float32)
+    features = _as_float(features)
     shape = tuple(features.shape)
     if len(shape) == 4:
         if shape[0] != 1:
@@ -41,6 +41,12 @@ def feature_matrix(features) -> tf.Tensor:
         )
     num_filters = tf.shape(features)[-1]
     return tf.transpose(tf.reshape(features, (-1, num_filters)))
+
+
+def _as_float(tensor) -> tf.Tensor:
+    """float32, or float64 if given (for gradient checks); bfloat16 becomes float32."""
+    tensor = tf.convert_to_tensor(tensor)
+    return tensor if tensor.dtype == tf.float64 else tf.cast(tensor, tf.float32)
 
 
 def _shape(tensor) -> tuple:
@@ -104,7 +110,7 @@ def style_layer_loss(generated, target_gram) -> tf.Tensor:
         ValueError: if N_l differs between the two; the message shows both shapes.
     """
     matrix = feature_matrix(generated)
-    target_gram = tf.cast(tf.convert_to_tensor(target_gram), tf.float32)
+    target_gram = tf.cast(target_gram, matrix.dtype)
     num_filters = matrix.shape[0]
     if tuple(target_gram.shape) != (num_filters, num_filters):
         raise ValueError(
@@ -114,7 +120,7 @@ def style_layer_loss(generated, target_gram) -> tf.Tensor:
             "same layer."
         )
     gram = tf.matmul(matrix, matrix, transpose_b=True)
-    num_positions = tf.cast(tf.shape(matrix)[1], tf.float32)
+    num_positions = tf.cast(tf.shape(matrix)[1], matrix.dtype)
     scale = 4.0 * float(num_filters) ** 2 * num_positions**2
     return tf.reduce_sum(tf.square(gram - target_gram)) / scale
 
@@ -172,8 +178,7 @@ def total_loss(content_loss, style_loss, alpha, beta) -> tf.Tensor:
         ValueError: a negative weight, or alpha = beta = 0.
     """
     check_loss_weights(alpha, beta)
-    return (float(alpha) * tf.cast(content_loss, tf.float32)
-            + float(beta) * tf.cast(style_loss, tf.float32))
+    return float(alpha) * _as_float(content_loss) + float(beta) * _as_float(style_loss)
 
 
 def check_loss_weights(alpha, beta) -> None:
@@ -201,7 +206,7 @@ def total_variation_loss(image) -> tf.Tensor:
     Returns:
         Scalar float32 tensor.
     """
-    image = tf.cast(tf.convert_to_tensor(image), tf.float32)
+    image = _as_float(image)
     if image.shape.rank == 4:
         if image.shape[0] != 1:
             raise ValueError(

@@ -63,17 +63,18 @@ def resolve_layer(name: str) -> str:
     """
     if not isinstance(name, str):
         raise TypeError(f"A layer name must be a string; got {name!r}.")
+    keras_name = name
     match = _PAPER_NAME.match(name)
     if match and match.group(3):
-        name = f"block{match.group(3)}_pool"
+        keras_name = f"block{match.group(3)}_pool"
     elif match:
-        name = f"block{match.group(1)}_conv{match.group(2)}"
-    if name not in LAYERS:
+        keras_name = f"block{match.group(1)}_conv{match.group(2)}"
+    if keras_name not in LAYERS:
         raise ValueError(
             f"Unknown VGG19 layer {name!r}. Valid names: {', '.join(LAYERS)} "
             "(the paper's 'conv4_2' and 'pool4' spellings work too)."
         )
-    return name
+    return keras_name
 
 
 def resolve_layer_weights(layers, what: str) -> dict[str, float]:

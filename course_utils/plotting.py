@@ -1,0 +1,164 @@
+"""Figures: images with titles, snapshot grids, loss curves, feature maps, Gram matrices.
+
+Every function returns a matplotlib Figure, which Jupyter shows inline; call
+`fig.savefig(path)` to keep it. Runs made with random VGG19 weights carry
+a red "random weights" note, so nobody mistakes them for style transfer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils.losses import feature_matrix
+
+RANDOM_WEIGHTS_NOTE = "VGG19 with random weights: not a style transfer result"
+
+
+def show_images(images, titles=None, size: float = 3.5, ncols: int | None = None):
+    """Show images side by side, each with its title.
+
+    Args:
+        images: list of (H, W, 3) arrays in [0, 1].
+        titles: list of strings, one per image.
+        size: height of each panel in inches.
+        ncols: panels per row; all in one row by default.
+    """
+    images = list(images)
+    titles = list(titles) if titles is not None else [""] * len(images)
+    if len(titles) != len(images):
+        raise ValueError(f"Got {len(images)} images but {len(titles)} titles.")
+    ncols = ncols or len(images)
+    nrows = math.ceil(len(images) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, title in zip(axes.flat, images, titles):
+        ax.imshow(np.clip(np.asarray(image), 0, 1))
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def image_grid(rows, row_titles=None, col_titles=None, size: float = 2.5):
+    """Show a grid of images with titles down the left and across the top.
+
+    Args:
+        rows: list of rows, each a list of (H, W, 3) arrays in [0, 1]
+            (None leaves a cell empty).
+        row_titles: one label per row, shown left of it.
+        col_titles: one label per column, shown above it.
+    """
+    nrows, ncols = len(rows), max(len(row) for row in rows)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
+                             squeeze=False)
+    for r, row in enumerate(rows):
+        for c in range(ncols):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if c < len(row) and row[c] is not None:
+                ax.imshow(np.clip(np.asarray(row[c]), 0, 1))
+    for c, title in enumerate(col_titles or []):
+        axes[0, c].set_title(title)
+    for r, title in enumerate(row_titles or []):
+        axes[r, 0].set_ylabel(title)
+    fig.tight_layout()
+    return fig
+
+
+def snapshot_grid(result, ncols: int = 5, size: float = 2.5):
+    """Show a run's snapshots in order, each labelled with its iteration (Fig. 2).
+
+    Args:
+        result: a StyleTransferResult from `stylize`.
+        ncols: snapshots per row.
+    """
+    snapshots = result.snapshots
+    nrows = math.ceil(len(snapshots) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (iteration, image) in zip(axes.flat, snapshots):
+        ax.imshow(np.clip(image, 0, 1))
+        ax.set_title(f"iteration {iteration}")
+    _note_random_weights(fig, result)
+    fig.tight_layout()
+    return fig
+
+
+def loss_curves(result, size=(7, 4)):
+    """Plot the total, content and style losses against iteration, log scale.
+
+    The content and style curves are the unweighted L_content and L_style;
+    the total is alpha * L_content + beta * L_style (+ the tv term).
+    """
+    history = result.history
+    fig, ax = plt.subplots(figsize=size)
+    labels = {"total": "$L_{total}$", "content": "$L_{content}$",
+              "style": "$L_{style}$", "tv": "total variation"}
+    for name, label in labels.items():
+        values = np.asarray(history[name])
+        if name == "tv" and result.settings.tv_weight == 0:
+            continue
+        if len(values) and np.all(values > 0):
+            ax.plot(np.arange(len(values)), values, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    ax.legend()
+    ax.grid(True, which="major", alpha=0.3)
+    _note_random_weights(fig, result)
+    fig.tight_layout()
+    return fig
+
+
+def feature_maps(features, num_maps: int = 16, ncols: int = 8, title: str = "",
+                 size: float = 1.6):
+    """Show the first `num_maps` channels of one layer's features as images.
+
+    Args:
+        features: (1, H, W, N) or (H, W, N) tensor, e.g. extractor(image)[layer].
+    """
+    matrix = feature_matrix(features).numpy()  # (N, M)
+    height, width = np.asarray(features).shape[-3:-1]
+    num_maps = min(num_maps, matrix.shape[0])
+    nrows = math.ceil(num_maps / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for index, ax in zip(range(num_maps), axes.flat):
+        ax.imshow(matrix[index].reshape(height, width), cmap="viridis")
+        ax.set_title(f"filter {index}", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def gram_heatmap(gram, title: str = "Gram matrix", num_filters: int | None = None,
+                 size: float = 4.5):
+    """Show a Gram matrix (N, N) as a heatmap, optionally only its first filters."""
+    gram = np.asarray(gram)
+    if num_filters is not None:
+        gram = gram[:num_filters, :num_filters]
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    shown = ax.imshow(gram, cmap="magma")
+    ax.set_xlabel("filter j")
+    ax.set_ylabel("filter i")
+    ax.set_title(title)
+    fig.colorbar(shown, ax=ax, label="$G_{ij}$")
+    fig.tight_layout()
+    return fig
+
+
+def _note_random_weights(fig, result) -> None:
+    if not result.is_trained:
+        fig.suptitle(RANDOM_WEIGHTS_NOTE, color="red")

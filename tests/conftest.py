@@ -1,0 +1,57 @@
+"""Shared fixtures. Tests never download anything: Keras gets an empty cache of
+its own, and download code is tested against a real HTTP server on 127.0.0.1."""
+
+import functools
+import http.server
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+# Before Keras is imported: a private, empty Keras home for the whole session,
+# so a user's cached ImageNet weights never change what the tests see.
+os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="course-utils-keras-")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """Serve tmp_path/'served' on a free 127.0.0.1 port; yields (base_url, folder)."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", folder
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def closed_port_url():
+    """A URL on 127.0.0.1 where nothing listens, like being offline."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
