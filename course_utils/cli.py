@@ -1,4 +1,4 @@
-"""Command line: `python -m course_utils stylize ...` and `python -m course_utils layers`.
+"""Command line: `python -m course_utils stylize` and `python -m course_utils layers`.
 
 A thin layer over `stylize` and the layer tables; run with --help for the options.
 """
@@ -21,8 +21,14 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, KeyError, FileNotFoundError, FileExistsError,
-            RuntimeError) as err:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        FileNotFoundError,
+        FileExistsError,
+        RuntimeError,
+    ) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"error: {message}", file=sys.stderr)
         return 2
@@ -41,27 +47,43 @@ def _stylize(args) -> int:
             )
     weights = None if args.weights == "random" else args.weights
     if weights is None:
-        print("WARNING: VGG19 has random weights. The output only tests the code; "
-              "it is NOT a style transfer.", file=sys.stderr)
+        print(
+            "WARNING: VGG19 has random weights. The output only tests the code; "
+            "it is NOT a style transfer.",
+            file=sys.stderr,
+        )
     settings = {
-        "alpha": args.alpha, "beta": args.beta, "iterations": args.iterations,
-        "size": args.size, "optimizer": args.optimizer, "init": args.init,
-        "noise_ratio": args.noise_ratio, "learning_rate": args.learning_rate,
-        "tv_weight": args.tv_weight, "snapshot_every": args.snapshot_every,
-        "seed": args.seed, "weights": weights,
+        "alpha": args.alpha,
+        "beta": args.beta,
+        "iterations": args.iterations,
+        "size": args.size,
+        "optimizer": args.optimizer,
+        "init": args.init,
+        "noise_ratio": args.noise_ratio,
+        "learning_rate": args.learning_rate,
+        "tv_weight": args.tv_weight,
+        "snapshot_every": args.snapshot_every,
+        "seed": args.seed,
+        "weights": weights,
     }
     if args.content_layers:
         settings["content_layers"] = args.content_layers
     if args.style_layers:
         settings["style_layers"] = args.style_layers
-    result = stylize(_image_source(args.content), _image_source(args.style),
-                     progress=not args.quiet, snapshots_dir=args.snapshots_dir,
-                     **settings)
+    result = stylize(
+        _image_source(args.content),
+        _image_source(args.style),
+        progress=not args.quiet,
+        snapshots_dir=args.snapshots_dir,
+        **settings,
+    )
     save_image(result.image, out)
     losses = {name: values[-1] for name, values in result.history.items() if values}
-    print(f"Saved {out} after {result.iterations_done} iterations in "
-          f"{result.wall_time:.1f} s; final losses: "
-          + ", ".join(f"{name} {value:.4g}" for name, value in losses.items()))
+    print(
+        f"Saved {out} after {result.iterations_done} iterations in "
+        f"{result.wall_time:.1f} s; final losses: "
+        + ", ".join(f"{name} {value:.4g}" for name, value in losses.items())
+    )
     if result.stopped:
         print(f"Stopped early: {result.stopped}", file=sys.stderr)
     return 0
@@ -79,55 +101,98 @@ def _layers(args) -> int:
 
 def _image_source(name_or_path: str):
     """A catalog name becomes its file; anything else goes to load_image as is."""
-    return data.image_path(name_or_path) if name_or_path in data.catalog() else name_or_path
+    if name_or_path in data.catalog():
+        return data.image_path(name_or_path)
+    return name_or_path
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils",
-        description="Neural style transfer as in the course (Gatys et al.).")
+        description="Neural style transfer as in the course (Gatys et al.).",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "stylize", help="stylize an image",
+        "stylize",
+        help="stylize an image",
         description="Paint the content image in the style of the style image. "
         "With no arguments: the bundled "
-        f"'{data.DEFAULT_CONTENT}' in the style of '{data.DEFAULT_STYLE}'.")
+        f"'{data.DEFAULT_CONTENT}' in the style of '{data.DEFAULT_STYLE}'.",
+    )
     run.set_defaults(run=_stylize)
-    run.add_argument("--content", default=data.DEFAULT_CONTENT,
-                     help="path, URL or catalog name of the content image "
-                     f"(default {data.DEFAULT_CONTENT})")
-    run.add_argument("--style", default=data.DEFAULT_STYLE,
-                     help="path, URL or catalog name of the style image "
-                     f"(default {data.DEFAULT_STYLE})")
+    run.add_argument(
+        "--content",
+        default=data.DEFAULT_CONTENT,
+        help="path, URL or catalog name of the content image "
+        f"(default {data.DEFAULT_CONTENT})",
+    )
+    run.add_argument(
+        "--style",
+        default=data.DEFAULT_STYLE,
+        help="path, URL or catalog name of the style image "
+        f"(default {data.DEFAULT_STYLE})",
+    )
     run.add_argument("--out", default="stylized.png", help="output PNG")
-    run.add_argument("--force", action="store_true",
-                     help="overwrite --out and existing snapshots")
-    for name, kind in (("alpha", float), ("beta", float), ("iterations", int),
-                       ("size", int), ("noise_ratio", float),
-                       ("learning_rate", float), ("tv_weight", float),
-                       ("snapshot_every", int), ("seed", int)):
-        run.add_argument("--" + name.replace("_", "-"), type=kind,
-                         default=_DEFAULTS[name].default,
-                         help=f"(default {_DEFAULTS[name].default})")
+    run.add_argument(
+        "--force", action="store_true", help="overwrite --out and existing snapshots"
+    )
+    for name, kind in (
+        ("alpha", float),
+        ("beta", float),
+        ("iterations", int),
+        ("size", int),
+        ("noise_ratio", float),
+        ("learning_rate", float),
+        ("tv_weight", float),
+        ("snapshot_every", int),
+        ("seed", int),
+    ):
+        run.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            default=_DEFAULTS[name].default,
+            help=f"(default {_DEFAULTS[name].default})",
+        )
     run.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    run.add_argument("--init", choices=INITS, default="mixed",
-                     help="start image (default mixed: content + noise)")
-    run.add_argument("--content-layers", nargs="+", metavar="LAYER",
-                     help=f"default {' '.join(vgg.CONTENT_LAYERS)}")
-    run.add_argument("--style-layers", nargs="+", metavar="LAYER",
-                     help=f"default {' '.join(vgg.STYLE_LAYERS)}")
+    run.add_argument(
+        "--init",
+        choices=INITS,
+        default="mixed",
+        help="start image (default mixed: content + noise)",
+    )
+    run.add_argument(
+        "--content-layers",
+        nargs="+",
+        metavar="LAYER",
+        help=f"default {' '.join(vgg.CONTENT_LAYERS)}",
+    )
+    run.add_argument(
+        "--style-layers",
+        nargs="+",
+        metavar="LAYER",
+        help=f"default {' '.join(vgg.STYLE_LAYERS)}",
+    )
     run.add_argument("--snapshots-dir", help="also save every snapshot here")
-    run.add_argument("--weights", default="imagenet",
-                     help="imagenet (downloaded once), random (tests only) or "
-                     "the path of a VGG19 weights file")
+    run.add_argument(
+        "--weights",
+        default="imagenet",
+        help="imagenet (downloaded once), random (tests only) or "
+        "the path of a VGG19 weights file",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     layers = commands.add_parser("layers", help="print VGG19's layer table")
     layers.set_defaults(run=_layers)
     layers.add_argument("--size", type=int, default=224, help="input size in px")
-    layers.add_argument("--cifar", action="store_true",
-                        help="the report's CIFAR-10 VGG19 (32 px) instead")
-    layers.add_argument("--top", action="store_true",
-                        help="include the ImageNet classifier (224 px only)")
+    layers.add_argument(
+        "--cifar",
+        action="store_true",
+        help="the report's CIFAR-10 VGG19 (32 px) instead",
+    )
+    layers.add_argument(
+        "--top",
+        action="store_true",
+        help="include the ImageNet classifier (224 px only)",
+    )
     return parser

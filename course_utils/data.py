@@ -2,7 +2,7 @@
 
 `data/catalog.json` lists every image by name. Bundled images ship with the
 package (they are small and free to redistribute); paintings are downloaded
-on first use into the Keras cache (~/.keras/datasets, or $KERAS_HOME) and
+on first use into the Keras cache (~/.keras/course_utils, or under $KERAS_HOME) and
 read from there afterwards.
 """
 
@@ -44,7 +44,8 @@ def list_images(role: str | None = None, bundled_only: bool = False) -> list[str
     if role not in (None, "content", "style"):
         raise ValueError(f"role must be 'content', 'style' or None; got {role!r}.")
     return [
-        name for name, entry in catalog().items()
+        name
+        for name, entry in catalog().items()
         if (role is None or entry["role"] == role)
         and (not bundled_only or "file" in entry)
     ]
@@ -75,8 +76,9 @@ def sample_image(name: str, max_dim: int | None = None) -> np.ndarray:
     return load_image(image_path(name), max_dim)
 
 
-def download(url: str, filename: str | None = None, file_hash: str | None = None,
-             cache_dir=None) -> Path:
+def download(
+    url: str, filename: str | None = None, file_hash: str | None = None, cache_dir=None
+) -> Path:
     """Download `url` once into the Keras cache and return the local path.
 
     Args:
@@ -91,9 +93,15 @@ def download(url: str, filename: str | None = None, file_hash: str | None = None
     """
     if filename is None:
         filename = urllib.parse.unquote(Path(urllib.parse.urlparse(url).path).name)
+    if cache_dir is not None:
+        # Keras silently falls back to /tmp/.keras when the folder is missing.
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
     try:
         path = keras.utils.get_file(
-            filename, origin=url, file_hash=file_hash, cache_dir=cache_dir,
+            filename,
+            origin=url,
+            file_hash=file_hash,
+            cache_dir=cache_dir,
             cache_subdir=CACHE_SUBDIR,
         )
     except Exception as err:  # Keras raises a bare Exception for network errors

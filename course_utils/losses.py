@@ -143,8 +143,10 @@ def style_loss(generated_by_layer, target_grams, layer_weights=None) -> tf.Tenso
     layers = list(target_grams)
     if layer_weights is None:
         layer_weights = {name: 1.0 / len(layers) for name in layers}
-    for what, names in (("generated_by_layer", generated_by_layer),
-                        ("layer_weights", layer_weights)):
+    for what, names in (
+        ("generated_by_layer", generated_by_layer),
+        ("layer_weights", layer_weights),
+    ):
         if set(names) != set(layers):
             raise ValueError(
                 f"{what} has layers {sorted(names)} but target_grams has "
@@ -155,11 +157,13 @@ def style_loss(generated_by_layer, target_grams, layer_weights=None) -> tf.Tenso
         raise ValueError(f"Layer weights must be >= 0; got {negative}.")
     if not layers:
         raise ValueError("style_loss needs at least one style layer.")
-    return tf.add_n([
-        float(layer_weights[name])
-        * style_layer_loss(generated_by_layer[name], target_grams[name])
-        for name in layers
-    ])
+    return tf.add_n(
+        [
+            float(layer_weights[name])
+            * style_layer_loss(generated_by_layer[name], target_grams[name])
+            for name in layers
+        ]
+    )
 
 
 def total_loss(content_loss, style_loss, alpha, beta) -> tf.Tensor:
@@ -210,7 +214,8 @@ def total_variation_loss(image) -> tf.Tensor:
     if image.shape.rank == 4:
         if image.shape[0] != 1:
             raise ValueError(
-                f"Expected one image, (1, H, W, C) or (H, W, C); got {tuple(image.shape)}."
+                "Expected one image, (1, H, W, C) or (H, W, C); got "
+                f"{tuple(image.shape)}."
             )
         image = image[0]
     if image.shape.rank != 3:

@@ -89,10 +89,16 @@ class StyleTransferSettings:
         _check_choice("init", self.init, INITS)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         set_ = object.__setattr__  # the dataclass is frozen; fill in derived forms
-        set_(self, "content_layers",
-             vgg.resolve_layer_weights(self.content_layers, "content layers"))
-        set_(self, "style_layers",
-             vgg.resolve_layer_weights(self.style_layers, "style layers"))
+        set_(
+            self,
+            "content_layers",
+            vgg.resolve_layer_weights(self.content_layers, "content layers"),
+        )
+        set_(
+            self,
+            "style_layers",
+            vgg.resolve_layer_weights(self.style_layers, "style layers"),
+        )
         set_(self, "weights", vgg.weights_label(self.weights))
 
     def as_dict(self) -> dict:
@@ -130,8 +136,15 @@ class StyleTransferResult:
         return vgg.is_trained(self.settings.weights)
 
 
-def stylize(content, style, *, callback=None, progress: bool = True,
-            snapshots_dir=None, **settings) -> StyleTransferResult:
+def stylize(
+    content,
+    style,
+    *,
+    callback=None,
+    progress: bool = True,
+    snapshots_dir=None,
+    **settings,
+) -> StyleTransferResult:
     """Generate an image with `content`'s content in `style`'s style (Eq. 5).
 
     Args:
@@ -161,8 +174,9 @@ def stylize(content, style, *, callback=None, progress: bool = True,
     layers = list(settings.content_layers) + list(settings.style_layers)
     extractor = vgg.feature_extractor(layers, settings.weights, settings.seed)
     loss_fn = make_loss_fn(extractor, content, style, settings)
-    start = start_image(content, style, settings.init, settings.noise_ratio,
-                        settings.seed)
+    start = start_image(
+        content, style, settings.init, settings.noise_ratio, settings.seed
+    )
 
     run = _Run(settings, start, callback, progress, snapshots_dir)
     loop = _adam_loop if settings.optimizer == "adam" else _lbfgs_loop
@@ -205,22 +219,32 @@ def make_loss_fn(extractor, content, style, settings: StyleTransferSettings):
     content_features = extractor(content)
     style_features = extractor(style)
     content_targets = {name: content_features[name] for name in settings.content_layers}
-    target_grams = {name: gram_matrix(style_features[name])
-                    for name in settings.style_layers}
+    target_grams = {
+        name: gram_matrix(style_features[name]) for name in settings.style_layers
+    }
 
     def losses(image):
         features = extractor(image)
-        content_term = tf.add_n([
-            weight * content_loss(features[name], content_targets[name])
-            for name, weight in settings.content_layers.items()
-        ])
-        style_term = style_loss({name: features[name] for name in target_grams},
-                                target_grams, settings.style_layers)
+        content_term = tf.add_n(
+            [
+                weight * content_loss(features[name], content_targets[name])
+                for name, weight in settings.content_layers.items()
+            ]
+        )
+        style_term = style_loss(
+            {name: features[name] for name in target_grams},
+            target_grams,
+            settings.style_layers,
+        )
         tv_term = total_variation_loss(image)
         total = total_loss(content_term, style_term, settings.alpha, settings.beta)
         total += settings.tv_weight * tv_term
-        return {"total": total, "content": content_term, "style": style_term,
-                "tv": tv_term}
+        return {
+            "total": total,
+            "content": content_term,
+            "style": style_term,
+            "tv": tv_term,
+        }
 
     return losses
 
@@ -240,15 +264,22 @@ class _Run:
         self.callback = callback
         self.snapshots_dir = Path(snapshots_dir) if snapshots_dir else None
         self.stopped = None
-        self.bar = tqdm(total=settings.iterations, disable=not progress,
-                        desc=f"stylize ({settings.optimizer})", unit="it")
+        self.bar = tqdm(
+            total=settings.iterations,
+            disable=not progress,
+            desc=f"stylize ({settings.optimizer})",
+            unit="it",
+        )
 
     def record(self, iteration: int, values: dict, image: np.ndarray) -> None:
         """Store the losses of `image`, the image after `iteration` steps."""
         losses = {name: float(values[name]) for name in LOSS_NAMES}
         if not math.isfinite(losses["total"]):
-            kept = (f"the image of iteration {iteration - 1}" if iteration
-                    else "the start image")
+            kept = (
+                f"the image of iteration {iteration - 1}"
+                if iteration
+                else "the start image"
+            )
             raise _NonFiniteLoss(
                 f"The loss became {losses['total']} at iteration {iteration}, so "
                 f"the run stopped and kept {kept}. Try a smaller "
@@ -265,9 +296,11 @@ class _Run:
                 save_image(image, self.snapshots_dir / f"iteration_{iteration:05d}.png")
         if iteration > 0:
             self.bar.update(1)
-            self.bar.set_postfix(total=f"{losses['total']:.3g}",
-                                 content=f"{losses['content']:.3g}",
-                                 style=f"{losses['style']:.3g}")
+            self.bar.set_postfix(
+                total=f"{losses['total']:.3g}",
+                content=f"{losses['content']:.3g}",
+                style=f"{losses['style']:.3g}",
+            )
         if self.callback is not None:
             self.callback(iteration, losses, image)
 
@@ -287,8 +320,14 @@ class _Run:
         self.bar.close()
 
     def result(self, wall_time: float) -> StyleTransferResult:
-        return StyleTransferResult(self.image, self.snapshots, self.history,
-                                   self.settings, wall_time, self.stopped)
+        return StyleTransferResult(
+            self.image,
+            self.snapshots,
+            self.history,
+            self.settings,
+            wall_time,
+            self.stopped,
+        )
 
 
 def _adam_loop(run: _Run, loss_fn) -> None:
@@ -339,22 +378,35 @@ def _lbfgs_loop(run: _Run, loss_fn) -> None:
         x = intermediate_result.x
         if not np.array_equal(x, last["x"]):
             fun(x)
-        run.record(run.iterations_done + 1, last["values"],
-                   x.reshape(shape[1:]).astype(np.float32))
+        run.record(
+            run.iterations_done + 1,
+            last["values"],
+            x.reshape(shape[1:]).astype(np.float32),
+        )
 
     x0 = run.image.ravel().astype(np.float64)
     fun(x0)
     run.record(0, last["values"], run.image)
     # ftol = gtol = 0: run all iterations unless the line search gives up.
     scipy.optimize.minimize(
-        fun, x0, jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(0, 1),
+        fun,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=scipy.optimize.Bounds(0, 1),
         callback=callback,
-        options={"maxiter": run.settings.iterations,
-                 "maxfun": 20 * run.settings.iterations, "ftol": 0, "gtol": 0},
+        options={
+            "maxiter": run.settings.iterations,
+            "maxfun": 20 * run.settings.iterations,
+            "ftol": 0,
+            "gtol": 0,
+        },
     )
     if run.iterations_done < run.settings.iterations:
-        run.stop(f"L-BFGS stopped after {run.iterations_done} iterations: its line "
-                 "search could not lower the loss further")
+        run.stop(
+            f"L-BFGS stopped after {run.iterations_done} iterations: its line "
+            "search could not lower the loss further"
+        )
 
 
 def _check_number(name, value, low=None, high=None, strict=False):

@@ -1,4 +1,4 @@
-"""Figures: images with titles, snapshot grids, loss curves, feature maps, Gram matrices.
+"""Figures: images, snapshot grids, loss curves, feature maps, Gram matrices.
 
 Every function returns a matplotlib Figure, which Jupyter shows inline; call
 `fig.savefig(path)` to keep it. Runs made with random VGG19 weights carry
@@ -32,8 +32,9 @@ def show_images(images, titles=None, size: float = 3.5, ncols: int | None = None
         raise ValueError(f"Got {len(images)} images but {len(titles)} titles.")
     ncols = ncols or len(images)
     nrows = math.ceil(len(images) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False
+    )
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, title in zip(axes.flat, images, titles):
@@ -53,8 +54,9 @@ def image_grid(rows, row_titles=None, col_titles=None, size: float = 2.5):
         col_titles: one label per column, shown above it.
     """
     nrows, ncols = len(rows), max(len(row) for row in rows)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False
+    )
     for r, row in enumerate(rows):
         for c in range(ncols):
             ax = axes[r, c]
@@ -81,8 +83,9 @@ def snapshot_grid(result, ncols: int = 5, size: float = 2.5):
     """
     snapshots = result.snapshots
     nrows = math.ceil(len(snapshots) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False
+    )
     for ax in axes.flat:
         ax.axis("off")
     for ax, (iteration, image) in zip(axes.flat, snapshots):
@@ -101,8 +104,12 @@ def loss_curves(result, size=(7, 4)):
     """
     history = result.history
     fig, ax = plt.subplots(figsize=size)
-    labels = {"total": "$L_{total}$", "content": "$L_{content}$",
-              "style": "$L_{style}$", "tv": "total variation"}
+    labels = {
+        "total": "$L_{total}$",
+        "content": "$L_{content}$",
+        "style": "$L_{style}$",
+        "tv": "total variation",
+    }
     for name, label in labels.items():
         values = np.asarray(history[name])
         if name == "tv" and result.settings.tv_weight == 0:
@@ -119,8 +126,9 @@ def loss_curves(result, size=(7, 4)):
     return fig
 
 
-def feature_maps(features, num_maps: int = 16, ncols: int = 8, title: str = "",
-                 size: float = 1.6):
+def feature_maps(
+    features, num_maps: int = 16, ncols: int = 8, title: str = "", size: float = 1.6
+):
     """Show the first `num_maps` channels of one layer's features as images.
 
     Args:
@@ -130,8 +138,9 @@ def feature_maps(features, num_maps: int = 16, ncols: int = 8, title: str = "",
     height, width = np.asarray(features).shape[-3:-1]
     num_maps = min(num_maps, matrix.shape[0])
     nrows = math.ceil(num_maps / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False
+    )
     for ax in axes.flat:
         ax.axis("off")
     for index, ax in zip(range(num_maps), axes.flat):
@@ -143,8 +152,9 @@ def feature_maps(features, num_maps: int = 16, ncols: int = 8, title: str = "",
     return fig
 
 
-def gram_heatmap(gram, title: str = "Gram matrix", num_filters: int | None = None,
-                 size: float = 4.5):
+def gram_heatmap(
+    gram, title: str = "Gram matrix", num_filters: int | None = None, size: float = 4.5
+):
     """Show a Gram matrix (N, N) as a heatmap, optionally only its first filters."""
     gram = np.asarray(gram)
     if num_filters is not None:

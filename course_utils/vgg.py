@@ -36,8 +36,13 @@ LAYERS = tuple(
 )
 """Every layer of VGG19 without its classifier, in order (convs and pools)."""
 
-STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
-                "block5_conv1")
+STYLE_LAYERS = (
+    "block1_conv1",
+    "block2_conv1",
+    "block3_conv1",
+    "block4_conv1",
+    "block5_conv1",
+)
 """The report's style layers, weighted equally."""
 
 CONTENT_LAYERS = ("block4_conv1",)
@@ -273,18 +278,23 @@ def cifar10_vgg19() -> keras.Model:
     for block, num_convs in enumerate(NUM_CONVS_PER_BLOCK, start=1):
         filters = min(64 * 2 ** (block - 1), 512)
         for conv in range(1, num_convs + 1):
-            x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu",
-                                    name=f"block{block}_conv{conv}")(x)
+            x = keras.layers.Conv2D(
+                filters,
+                3,
+                padding="same",
+                activation="relu",
+                name=f"block{block}_conv{conv}",
+            )(x)
         if block < 5:
-            x = keras.layers.MaxPooling2D(2, strides=2, padding="same",
-                                          name=f"block{block}_pool")(x)
+            x = keras.layers.MaxPooling2D(
+                2, strides=2, padding="same", name=f"block{block}_pool"
+            )(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dense(4096, activation="relu", name="fc_cifa10")(x)
     x = keras.layers.Dropout(0.5, name="dropout_1")(x)
     x = keras.layers.Dense(4096, activation="relu", name="fc2")(x)
     x = keras.layers.Dropout(0.5, name="dropout_2")(x)
-    outputs = keras.layers.Dense(10, activation="softmax",
-                                 name="predictions_cifa10")(x)
+    outputs = keras.layers.Dense(10, activation="softmax", name="predictions_cifa10")(x)
     return keras.Model(inputs, outputs, name="vgg19_cifar10")
 
 

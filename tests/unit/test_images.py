@@ -69,8 +69,7 @@ def test_load_image_applies_exif_orientation(tmp_path):
     pixels[:, :30] = 255  # left half white
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
-    path = write(tmp_path, Image.fromarray(pixels), "photo.jpg", exif=exif,
-                 quality=95)
+    path = write(tmp_path, Image.fromarray(pixels), "photo.jpg", exif=exif, quality=95)
     actual = load_image(path)
     assert actual.shape == (60, 40, 3)
     assert actual[5, 20].mean() > 0.9 and actual[55, 20].mean() < 0.1
@@ -85,8 +84,9 @@ def test_load_image_resizes_long_side_keeping_aspect(tmp_path):
 def test_load_image_from_array_and_pil(rng):
     pixels = rng.integers(0, 256, size=(33, 34, 3), dtype=np.uint8)
     np.testing.assert_allclose(load_image(pixels), pixels / 255.0, atol=1e-7)
-    np.testing.assert_allclose(load_image(Image.fromarray(pixels)), pixels / 255.0,
-                               atol=1e-7)
+    np.testing.assert_allclose(
+        load_image(Image.fromarray(pixels)), pixels / 255.0, atol=1e-7
+    )
     floats = rng.uniform(size=(1, 40, 40, 3)).astype("f4")
     np.testing.assert_array_equal(load_image(floats), floats[0])
 
@@ -135,11 +135,14 @@ def test_load_image_refuses_decompression_bombs(tmp_path, monkeypatch):
         load_image(path)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((40, 40, 2), "f4"), r"\(40, 40, 2\)"),
-    (np.full((40, 40, 3), 2.0, "f4"), r"\[2, 2\]"),
-    (np.zeros((40, 40, 3), np.int64), "int64"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((40, 40, 2), "f4"), r"\(40, 40, 2\)"),
+        (np.full((40, 40, 3), 2.0, "f4"), r"\[2, 2\]"),
+        (np.zeros((40, 40, 3), np.int64), "int64"),
+    ],
+)
 def test_load_image_bad_arrays_explained(bad, message):
     with pytest.raises(ValueError, match=message):
         load_image(bad)

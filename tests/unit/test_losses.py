@@ -38,8 +38,9 @@ def test_gram_matrix_batch_of_one_matches_numpy(rng):
 def test_gram_matrix_is_not_normalised(rng):
     features = rng.normal(size=(4, 4, 2)).astype("f4")
     doubled = np.concatenate([features, features], axis=0)  # twice the positions
-    np.testing.assert_allclose(gram_matrix(doubled), 2 * gram_matrix(features),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        gram_matrix(doubled), 2 * gram_matrix(features), rtol=1e-5
+    )
 
 
 @pytest.mark.parametrize("shape", [(2, 4, 4, 3), (4, 3), (1, 1, 4, 4, 3)])
@@ -84,7 +85,8 @@ def test_style_layer_loss_matches_numpy(rng):
     target = numpy_gram(rng.normal(size=(3, 4, 5)).astype("f4"))
     num_filters, num_positions = 5, 12
     expected = np.sum((numpy_gram(features[0]) - target) ** 2) / (
-        4 * num_filters**2 * num_positions**2)
+        4 * num_filters**2 * num_positions**2
+    )
     actual = style_layer_loss(features, target).numpy()
     assert actual == pytest.approx(expected, rel=1e-5)
 
@@ -113,26 +115,34 @@ def test_style_loss_weights_layers(rng):
 
 def test_style_loss_mismatched_layers_are_named():
     with pytest.raises(ValueError, match=r"\['l1'\].*\['l1', 'l2'\]"):
-        style_loss({"l1": np.zeros((2, 2, 1), "f4")},
-                   {"l1": np.zeros((1, 1), "f4"), "l2": np.zeros((1, 1), "f4")})
+        style_loss(
+            {"l1": np.zeros((2, 2, 1), "f4")},
+            {"l1": np.zeros((1, 1), "f4"), "l2": np.zeros((1, 1), "f4")},
+        )
 
 
 def test_style_loss_negative_weight_rejected():
     with pytest.raises(ValueError, match="-1"):
-        style_loss({"l1": np.zeros((2, 2, 1), "f4")}, {"l1": np.zeros((1, 1), "f4")},
-                   {"l1": -1.0})
+        style_loss(
+            {"l1": np.zeros((2, 2, 1), "f4")},
+            {"l1": np.zeros((1, 1), "f4")},
+            {"l1": -1.0},
+        )
 
 
 def test_total_loss_hand_computed():
     assert total_loss(3.0, 5.0, alpha=2.0, beta=4.0).numpy() == pytest.approx(26.0)
 
 
-@pytest.mark.parametrize("alpha, beta, message", [
-    (0, 0, "both 0"),
-    (-1, 1, "alpha must be a finite number >= 0; got -1"),
-    (1, -0.5, "beta must be a finite number >= 0; got -0.5"),
-    (float("nan"), 1, "alpha must be"),
-])
+@pytest.mark.parametrize(
+    "alpha, beta, message",
+    [
+        (0, 0, "both 0"),
+        (-1, 1, "alpha must be a finite number >= 0; got -1"),
+        (1, -0.5, "beta must be a finite number >= 0; got -0.5"),
+        (float("nan"), 1, "alpha must be"),
+    ],
+)
 def test_total_loss_rejects_bad_weights(alpha, beta, message):
     with pytest.raises(ValueError, match=message):
         total_loss(1.0, 1.0, alpha, beta)
@@ -156,8 +166,12 @@ def test_total_loss_gradient_matches_finite_differences(rng):
     target = gram_matrix(rng.normal(size=shape))
 
     def loss(features):
-        return total_loss(content_loss(features, content),
-                          style_loss({"l": features}, {"l": target}), 0.7, 3.0)
+        return total_loss(
+            content_loss(features, content),
+            style_loss({"l": features}, {"l": target}),
+            0.7,
+            3.0,
+        )
 
     point = rng.normal(size=shape)
     variable = tf.Variable(point)

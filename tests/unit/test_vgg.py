@@ -12,31 +12,54 @@ pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
 # The report's Image 1: (layer, output size, filters or units); "-" for none.
 REPORT_CIFAR10_TABLE = [
-    ("block1_conv1", 32, 64), ("block1_conv2", 32, 64), ("block1_pool", 16, "-"),
-    ("block2_conv1", 16, 128), ("block2_conv2", 16, 128), ("block2_pool", 8, "-"),
-    ("block3_conv1", 8, 256), ("block3_conv2", 8, 256), ("block3_conv3", 8, 256),
-    ("block3_conv4", 8, 256), ("block3_pool", 4, "-"),
-    ("block4_conv1", 4, 512), ("block4_conv2", 4, 512), ("block4_conv3", 4, 512),
-    ("block4_conv4", 4, 512), ("block4_pool", 2, "-"),
-    ("block5_conv1", 2, 512), ("block5_conv2", 2, 512), ("block5_conv3", 2, 512),
+    ("block1_conv1", 32, 64),
+    ("block1_conv2", 32, 64),
+    ("block1_pool", 16, "-"),
+    ("block2_conv1", 16, 128),
+    ("block2_conv2", 16, 128),
+    ("block2_pool", 8, "-"),
+    ("block3_conv1", 8, 256),
+    ("block3_conv2", 8, 256),
+    ("block3_conv3", 8, 256),
+    ("block3_conv4", 8, 256),
+    ("block3_pool", 4, "-"),
+    ("block4_conv1", 4, 512),
+    ("block4_conv2", 4, 512),
+    ("block4_conv3", 4, 512),
+    ("block4_conv4", 4, 512),
+    ("block4_pool", 2, "-"),
+    ("block5_conv1", 2, 512),
+    ("block5_conv2", 2, 512),
+    ("block5_conv3", 2, 512),
     ("block5_conv4", 2, 512),
-    ("flatten", 1, 2048), ("fc_cifa10", 1, 4096), ("dropout_1", 1, 4096),
-    ("fc2", 1, 4096), ("dropout_2", 1, 4096), ("predictions_cifa10", 1, 10),
+    ("flatten", 1, 2048),
+    ("fc_cifa10", 1, 4096),
+    ("dropout_1", 1, 4096),
+    ("fc2", 1, 4096),
+    ("dropout_2", 1, 4096),
+    ("predictions_cifa10", 1, 10),
 ]
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("conv4_2", "block4_conv2"), ("conv1_1", "block1_conv1"),
-    ("pool3", "block3_pool"), ("block5_conv4", "block5_conv4"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("conv4_2", "block4_conv2"),
+        ("conv1_1", "block1_conv1"),
+        ("pool3", "block3_pool"),
+        ("block5_conv4", "block5_conv4"),
+    ],
+)
 def test_resolve_layer_accepts_paper_names(name, expected):
     assert vgg.resolve_layer(name) == expected
 
 
 @pytest.mark.parametrize("name", ["block6_conv1", "conv3_5", "Block1_conv1", "fc1"])
 def test_resolve_layer_unknown_lists_valid_names(name):
-    with pytest.raises(ValueError, match=f"Unknown VGG19 layer '{name}'.*block1_conv1, "
-                                         "block1_conv2, block1_pool"):
+    with pytest.raises(
+        ValueError,
+        match=f"Unknown VGG19 layer '{name}'.*block1_conv1, block1_conv2, block1_pool",
+    ):
         vgg.resolve_layer(name)
 
 
@@ -44,14 +67,18 @@ def test_resolve_layer_weights_equal_by_default_and_dicts_kept():
     actual = vgg.resolve_layer_weights(["conv1_1", "block2_conv1"], "style layers")
     assert actual == {"block1_conv1": 0.5, "block2_conv1": 0.5}
     assert vgg.resolve_layer_weights({"conv4_2": 2.0}, "content layers") == {
-        "block4_conv2": 2.0}
+        "block4_conv2": 2.0
+    }
 
 
-@pytest.mark.parametrize("layers, message", [
-    ([], "style layers are empty"),
-    ({"block1_conv1": -1}, "must be a finite number >= 0; got -1"),
-    (["nope"], "Unknown VGG19 layer 'nope'"),
-])
+@pytest.mark.parametrize(
+    "layers, message",
+    [
+        ([], "style layers are empty"),
+        ({"block1_conv1": -1}, "must be a finite number >= 0; got -1"),
+        (["nope"], "Unknown VGG19 layer 'nope'"),
+    ],
+)
 def test_resolve_layer_weights_bad_input(layers, message):
     with pytest.raises(ValueError, match=message):
         vgg.resolve_layer_weights(layers, "style layers")
@@ -117,12 +144,13 @@ def test_weights_file_round_trip(tmp_path, filename):
     assert extractor.is_trained and extractor.weights_label == str(path)
     image = np.random.default_rng(1).uniform(size=(1, 32, 32, 3)).astype("f4")
     expected = keras.Model(source.inputs, source.get_layer("block3_conv1").output)(
-        vgg.vgg_preprocess(image))
+        vgg.vgg_preprocess(image)
+    )
     np.testing.assert_allclose(extractor(image)["block3_conv1"], expected, rtol=1e-6)
 
 
 def test_missing_weights_file_explains(tmp_path):
-    with pytest.raises(FileNotFoundError, match="No VGG19 weights file at .*missing.h5"):
+    with pytest.raises(FileNotFoundError, match="No VGG19 weights file at .*missing"):
         vgg.load_vgg19(tmp_path / "missing.h5")
 
 

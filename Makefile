@@ -1,0 +1,30 @@
+# Two commands for a new user: `make lab` and `make test`.
+# Both create .venv on first use and install everything into it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: lab test lint clean
+
+lab: $(INSTALLED)  ## open JupyterLab on the notebooks
+	$(BIN)/jupyter lab notebooks/
+
+test: $(INSTALLED)  ## run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)  ## ruff on the package and the tests
+	$(BIN)/ruff check course_utils tests
+	$(BIN)/ruff format --check course_utils tests
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "Python 3.10 or newer is needed; $(PYTHON) is older. Try: make PYTHON=python3.11"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache outputs

@@ -1,0 +1,120 @@
+"""`python -m course_utils` end to end on tiny images with random weights."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_utils.cli import main
+from course_utils.images import load_image
+
+pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
+
+TINY = ["--weights", "random", "--size", "64", "--iterations", "5", "--quiet"]
+
+
+def test_module_entry_point_writes_a_png(tmp_path):
+    out = tmp_path / "out.png"
+    completed = subprocess.run(
+        [sys.executable, "-m", "course_utils", "stylize", *TINY, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "NOT a style transfer" in completed.stderr
+    assert f"Saved {out} after 5 iterations" in completed.stdout
+    assert max(load_image(out).shape[:2]) == 64
+
+
+def test_stylize_with_files_and_snapshots(tmp_path, rng, capsys):
+    content, style = tmp_path / "c.png", tmp_path / "s.png"
+    Image.fromarray(rng.integers(0, 256, (40, 60, 3), np.uint8)).save(content)
+    Image.fromarray(rng.integers(0, 256, (50, 50, 3), np.uint8)).save(style)
+    out, frames = tmp_path / "o.png", tmp_path / "frames"
+    status = main(
+        [
+            "stylize",
+            *TINY,
+            "--content",
+            str(content),
+            "--style",
+            str(style),
+            "--out",
+            str(out),
+            "--snapshot-every",
+            "2",
+            "--snapshots-dir",
+            str(frames),
+            "--optimizer",
+            "lbfgs",
+            "--init",
+            "noise",
+            "--content-layers",
+            "conv4_2",
+            "--style-layers",
+            "conv1_1",
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    assert load_image(out).shape == (43, 64, 3)
+    assert len(list(frames.glob("iteration_*.png"))) == 4  # 0, 2, 4, 5
+
+
+def test_stylize_never_overwrites_without_force(tmp_path, capsys):
+    out = tmp_path / "o.png"
+    out.write_bytes(b"precious")
+    assert main(["stylize", *TINY, "--out", str(out)]) == 2
+    assert "already exists; pass --force" in capsys.readouterr().err
+    assert out.read_bytes() == b"precious"
+    assert main(["stylize", *TINY, "--out", str(out), "--force"]) == 0
+    assert load_image(out).shape[2] == 3
+
+
+def test_stylize_refuses_to_overwrite_snapshots(tmp_path, capsys):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    (frames / "iteration_00000.png").write_bytes(b"old")
+    status = main(
+        [
+            "stylize",
+            *TINY,
+            "--out",
+            str(tmp_path / "o.png"),
+            "--snapshots-dir",
+            str(frames),
+        ]
+    )
+    assert status == 2 and "already holds snapshots" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--content", "missing.jpg"], "No image file at missing.jpg"),
+        (["--iterations", "0"], "iterations must be at least 1; got 0"),
+        (["--style-layers", "conv9_1"], "Unknown VGG19 layer 'conv9_1'"),
+        (["--alpha", "0", "--beta", "0"], "both 0"),
+        (["--weights", "nowhere.h5"], "No VGG19 weights file at"),
+    ],
+)
+def test_stylize_bad_input_is_one_clear_line(tmp_path, capsys, arguments, message):
+    status = main(["stylize", *TINY, "--out", str(tmp_path / "o.png"), *arguments])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_layers_prints_the_report_cifar_table(capsys):
+    assert main(["layers", "--cifar"]) == 0
+    out = capsys.readouterr().out
+    assert "fc_cifa10" in out and "2 x 2 x 512" in out and "45,239,370" in out
+
+
+def test_layers_imagenet_any_size(capsys):
+    assert main(["layers", "--size", "64"]) == 0
+    out = capsys.readouterr().out
+    assert "block5_pool" in out and "2 x 2 x 512" in out and "20,024,384" in out
