@@ -20,7 +20,7 @@ import numpy as np
 from course_utils.images import load_image
 
 DEFAULT_CONTENT = "chelsea"
-DEFAULT_STYLE = "hubble_deep_field"
+DEFAULT_STYLE = "immunohistochemistry"
 CACHE_SUBDIR = "course_utils"
 
 

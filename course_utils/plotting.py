@@ -17,14 +17,18 @@ from course_utils.losses import feature_matrix
 RANDOM_WEIGHTS_NOTE = "VGG19 with random weights: not a style transfer result"
 
 
-def show_images(images, titles=None, size: float = 3.5, ncols: int | None = None):
+def show_images(
+    images, titles=None, size: float = 3.5, ncols: int | None = None, untrained=False
+):
     """Show images side by side, each with its title.
 
     Args:
-        images: list of (H, W, 3) arrays in [0, 1].
+        images: list of (H, W, 3) arrays in [0, 1] ((H, W) arrays are shown
+            in a colour map).
         titles: list of strings, one per image.
         size: height of each panel in inches.
         ncols: panels per row; all in one row by default.
+        untrained: the images come from random VGG19 weights: say so in red.
     """
     images = list(images)
     titles = list(titles) if titles is not None else [""] * len(images)
@@ -40,11 +44,12 @@ def show_images(images, titles=None, size: float = 3.5, ncols: int | None = None
     for ax, image, title in zip(axes.flat, images, titles):
         ax.imshow(np.clip(np.asarray(image), 0, 1))
         ax.set_title(title)
+    _note_untrained(fig, untrained)
     fig.tight_layout()
     return fig
 
 
-def image_grid(rows, row_titles=None, col_titles=None, size: float = 2.5):
+def image_grid(rows, row_titles=None, col_titles=None, size=2.5, untrained=False):
     """Show a grid of images with titles down the left and across the top.
 
     Args:
@@ -52,6 +57,7 @@ def image_grid(rows, row_titles=None, col_titles=None, size: float = 2.5):
             (None leaves a cell empty).
         row_titles: one label per row, shown left of it.
         col_titles: one label per column, shown above it.
+        untrained: the images come from random VGG19 weights: say so in red.
     """
     nrows, ncols = len(rows), max(len(row) for row in rows)
     fig, axes = plt.subplots(
@@ -70,6 +76,7 @@ def image_grid(rows, row_titles=None, col_titles=None, size: float = 2.5):
         axes[0, c].set_title(title)
     for r, title in enumerate(row_titles or []):
         axes[r, 0].set_ylabel(title)
+    _note_untrained(fig, untrained)
     fig.tight_layout()
     return fig
 
@@ -91,7 +98,7 @@ def snapshot_grid(result, ncols: int = 5, size: float = 2.5):
     for ax, (iteration, image) in zip(axes.flat, snapshots):
         ax.imshow(np.clip(image, 0, 1))
         ax.set_title(f"iteration {iteration}")
-    _note_random_weights(fig, result)
+    _note_untrained(fig, not result.is_trained)
     fig.tight_layout()
     return fig
 
@@ -121,7 +128,7 @@ def loss_curves(result, size=(7, 4)):
     ax.set_ylabel("loss")
     ax.legend()
     ax.grid(True, which="major", alpha=0.3)
-    _note_random_weights(fig, result)
+    _note_untrained(fig, not result.is_trained)
     fig.tight_layout()
     return fig
 
@@ -169,6 +176,6 @@ def gram_heatmap(
     return fig
 
 
-def _note_random_weights(fig, result) -> None:
-    if not result.is_trained:
+def _note_untrained(fig, untrained: bool) -> None:
+    if untrained:
         fig.suptitle(RANDOM_WEIGHTS_NOTE, color="red")

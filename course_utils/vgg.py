@@ -82,6 +82,19 @@ def resolve_layer(name: str) -> str:
     return keras_name
 
 
+def paper_name(name: str) -> str:
+    """Return the paper's spelling of a VGG19 layer.
+
+    >>> paper_name("block4_conv2")
+    'conv4_2'
+    """
+    keras_name = resolve_layer(name)
+    block, kind = keras_name[len("block") :].split("_")
+    if kind == "pool":
+        return f"pool{block}"
+    return f"conv{block}_{kind[len('conv') :]}"
+
+
 def resolve_layer_weights(layers, what: str) -> dict[str, float]:
     """Normalise a list of layer names, or a {name: weight} dict, to a dict.
 

@@ -215,3 +215,16 @@ def test_format_layer_table_has_total():
     text = vgg.format_layer_table(vgg.layer_table(vgg.cifar10_vgg19()))
     assert "fc_cifa10" in text and "2048" in text
     assert text.splitlines()[-1].split()[-1] == "45,239,370"
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("block4_conv2", "conv4_2"),
+        ("block1_pool", "pool1"),
+        ("conv3_1", "conv3_1"),
+    ],
+)
+def test_paper_name_round_trips(name, expected):
+    assert vgg.paper_name(name) == expected
+    assert vgg.resolve_layer(expected) == vgg.resolve_layer(name)
