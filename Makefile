@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: lab test lint clean
+.PHONY: lab test lint release notebooks-clean clean
 
 lab: $(INSTALLED)  ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/
@@ -17,6 +17,13 @@ test: $(INSTALLED)  ## run the whole test suite
 lint: $(INSTALLED)  ## ruff on the package and the tests
 	$(BIN)/ruff check course_utils tests
 	$(BIN)/ruff format --check course_utils tests
+	$(BIN)/python -m tests.notebooks.normalise --check notebooks/*.ipynb
+
+release: $(INSTALLED)  ## student versions of the notebooks, in release/style_transfer/
+	$(BIN)/nbgrader generate_assignment style_transfer --force
+
+notebooks-clean: $(INSTALLED)  ## strip outputs and normalise the committed notebooks
+	$(BIN)/python -m tests.notebooks.normalise notebooks/*.ipynb
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \

@@ -1,0 +1,57 @@
+"""Every notebook runs top to bottom on a fresh kernel, small and on the CPU,
+with random VGG19 weights, and writes the figures it promises."""
+
+import pytest
+
+from tests.notebooks.execute import execute
+
+SMALL = {"SIZE": 64, "WEIGHTS": None}
+EXPECTED = {
+    "01_vgg19_architecture": (
+        {},
+        [f"feature_maps_block{b}_conv1.png" for b in range(1, 6)],
+    ),
+    "02_content_loss": ({"ITERATIONS": 3}, ["content_reconstruction.png"]),
+    "03_gram_matrix_and_style_loss": (
+        {"ITERATIONS": 3},
+        ["gram_heatmap.png", "style_reconstruction.png"],
+    ),
+    "04_total_loss_and_optimisation": (
+        {"ITERATIONS": 4, "SNAPSHOT_EVERY": 2},
+        [
+            "progress_grid.png",
+            "final.png",
+            "final_image.png",
+            "loss_curves.png",
+            "frames/iteration_00000.png",
+            "frames/iteration_00002.png",
+            "frames/iteration_00004.png",
+        ],
+    ),
+    "05_experiments": (
+        {"ITERATIONS": 2, "TIMING_ITERATIONS": 2},
+        ["content_style_grid.png", "content_strength.png", "content_layer.png"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_notebook_runs_and_writes_its_figures(name, tmp_path):
+    parameters, figures = EXPECTED[name]
+    notebook = execute(
+        name, {**SMALL, **parameters, "OUTPUT_DIR": str(tmp_path)}, timeout=300
+    )
+    missing = [figure for figure in figures if not (tmp_path / figure).is_file()]
+    assert not missing, f"{name} did not write {missing}"
+    text = "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    )
+    assert "Traceback" not in text
+
+
+def test_every_notebook_is_executed_here():
+    from tests.notebooks.execute import NOTEBOOKS
+
+    assert sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")) == sorted(EXPECTED)
