@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: lab test lint release notebooks-clean clean
 

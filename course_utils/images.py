@@ -143,6 +143,13 @@ def to_uint8(image) -> np.ndarray:
     return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
+def png_bytes(image) -> bytes:
+    """Encode a [0, 1] float image (H, W, 3) as PNG bytes (for widgets)."""
+    buffer = io.BytesIO()
+    Image.fromarray(to_uint8(image)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def save_image(image, path, *, overwrite: bool = True) -> Path:
     """Save a [0, 1] float image (H, W, 3) as a PNG file and return its path.
 

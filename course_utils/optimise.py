@@ -143,6 +143,7 @@ def stylize(
     callback=None,
     progress: bool = True,
     snapshots_dir=None,
+    stop=None,
     **settings,
 ) -> StyleTransferResult:
     """Generate an image with `content`'s content in `style`'s style (Eq. 5).
@@ -157,15 +158,17 @@ def stylize(
         progress: show a tqdm progress bar with the losses.
         snapshots_dir: if given, each snapshot is also saved there as
             iteration_00100.png and so on, as soon as it is taken.
+        stop: a threading.Event; once it is set, the run ends after the
+            current iteration (the playground's Stop button sets it).
         **settings: any field of StyleTransferSettings (alpha, beta,
             content_layers, style_layers, tv_weight, init, noise_ratio,
             optimizer, learning_rate, iterations, snapshot_every, size,
             seed, weights).
 
     Returns:
-        StyleTransferResult. After Ctrl-C, or a loss that becomes NaN or
-        infinite, the result holds the image and snapshots made so far and
-        `stopped` says why.
+        StyleTransferResult. After Ctrl-C, `stop`, or a loss that becomes
+        NaN or infinite, the result holds the image and snapshots made so far
+        and `stopped` says why.
     """
     start_time = time.perf_counter()
     settings = StyleTransferSettings(**settings)
@@ -178,12 +181,14 @@ def stylize(
         content, style, settings.init, settings.noise_ratio, settings.seed
     )
 
-    run = _Run(settings, start, callback, progress, snapshots_dir)
+    run = _Run(settings, start, callback, progress, snapshots_dir, stop)
     loop = _adam_loop if settings.optimizer == "adam" else _lbfgs_loop
     try:
         loop(run, loss_fn)
     except KeyboardInterrupt:
         run.stop("interrupted by the user (KeyboardInterrupt)")
+    except _StopRequested:
+        run.stop("stopped on request")
     except _NonFiniteLoss as err:
         run.stop(str(err))
         warnings.warn(str(err), RuntimeWarning, stacklevel=2)
@@ -253,11 +258,16 @@ class _NonFiniteLoss(Exception):
     pass
 
 
+class _StopRequested(Exception):
+    pass
+
+
 class _Run:
     """Bookkeeping shared by both loops: history, snapshots, progress, callback."""
 
-    def __init__(self, settings, start, callback, progress, snapshots_dir):
+    def __init__(self, settings, start, callback, progress, snapshots_dir, stop):
         self.settings = settings
+        self.stop_event = stop
         self.image = start
         self.history = {name: [] for name in LOSS_NAMES}
         self.snapshots = []
@@ -303,6 +313,8 @@ class _Run:
             )
         if self.callback is not None:
             self.callback(iteration, losses, image)
+        if self.stop_event is not None and self.stop_event.is_set():
+            raise _StopRequested
 
     @property
     def iterations_done(self) -> int:

@@ -109,8 +109,15 @@ def loss_curves(result, size=(7, 4)):
     The content and style curves are the unweighted L_content and L_style;
     the total is alpha * L_content + beta * L_style (+ the tv term).
     """
-    history = result.history
     fig, ax = plt.subplots(figsize=size)
+    draw_losses(ax, result.history, show_tv=result.settings.tv_weight > 0)
+    _note_untrained(fig, not result.is_trained)
+    fig.tight_layout()
+    return fig
+
+
+def draw_losses(ax, history: dict, show_tv: bool = False) -> None:
+    """Draw loss curves from a history {name: [loss per iteration]} onto `ax`."""
     labels = {
         "total": "$L_{total}$",
         "content": "$L_{content}$",
@@ -118,19 +125,17 @@ def loss_curves(result, size=(7, 4)):
         "tv": "total variation",
     }
     for name, label in labels.items():
-        values = np.asarray(history[name])
-        if name == "tv" and result.settings.tv_weight == 0:
+        values = np.asarray(history.get(name, []))
+        if name == "tv" and not show_tv:
             continue
         if len(values) and np.all(values > 0):
             ax.plot(np.arange(len(values)), values, label=label)
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss")
-    ax.legend()
+    if ax.get_lines():
+        ax.legend()
     ax.grid(True, which="major", alpha=0.3)
-    _note_untrained(fig, not result.is_trained)
-    fig.tight_layout()
-    return fig
 
 
 def feature_maps(

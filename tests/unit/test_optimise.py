@@ -5,6 +5,8 @@ does the loss fall, are snapshots and history right, does stopping keep
 what was made.
 """
 
+import threading
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -209,3 +211,24 @@ def test_loss_fn_gradient_matches_finite_differences_through_vgg(images):
     minus = float(loss_fn(x - eps * direction)["total"])
     numeric = (plus - minus) / (2 * eps)
     assert analytic == pytest.approx(numeric, rel=2e-2)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_stylize_stop_event_ends_the_run_and_keeps_the_image(images, optimizer):
+    stop = threading.Event()
+
+    def stop_at_2(iteration, losses, image):
+        if iteration == 2:
+            stop.set()
+
+    result = stylize(
+        *images,
+        optimizer=optimizer,
+        iterations=50,
+        stop=stop,
+        callback=stop_at_2,
+        **FAST,
+    )
+    assert result.stopped == "stopped on request"
+    assert result.iterations_done == 2 and len(result.history["total"]) == 3
+    assert result.snapshots[-1][0] == 2

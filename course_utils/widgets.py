@@ -1,0 +1,406 @@
+"""The playground: sliders and buttons that drive `stylize` live (notebook 06).
+
+`Playground` only lays out controls and reacts to them; every formula lives in
+`losses`, the loop in `optimise.stylize`. A run happens on a background
+thread, so the notebook stays responsive: the image, loss curves and progress
+update while it runs, Stop ends it after the current iteration and keeps the
+image so far, and controls changed during a run apply to the next one.
+Works with ipywidgets 7.7 and 8, core widgets only.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+import time
+from pathlib import Path
+
+import ipywidgets as w
+import numpy as np
+from matplotlib.figure import Figure
+from PIL import Image
+
+from course_utils import data, plotting, vgg
+from course_utils.images import load_image, png_bytes, save_image
+from course_utils.optimise import INITS, StyleTransferSettings, stylize
+
+UPLOAD = "(your upload)"
+TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]
+
+
+class Playground:
+    """Controls for alpha, beta, layers and the run, with a live view.
+
+    Args:
+        weights: VGG19 weights, as for `stylize` (None: random, a code test).
+        size, iterations: starting values of those sliders.
+        style_layer_choices: layers offered as style layers (checkbox and
+            weight each); the report's five are ticked.
+        output_dir: where Save writes PNG files.
+        update_seconds: how often the live image and curves redraw.
+    """
+
+    def __init__(
+        self,
+        weights="imagenet",
+        size=256,
+        iterations=300,
+        style_layer_choices=vgg.STYLE_LAYERS,
+        output_dir="outputs/playground",
+        update_seconds=0.5,
+    ):
+        self.weights = weights
+        self.output_dir = Path(output_dir)
+        self.update_seconds = update_seconds
+        self.results = []  # finished (or stopped) runs, oldest first
+        self._uploads = {}
+        self._stop = threading.Event()
+        self._thread = None
+        self._history = {}  # losses of the run in progress
+        self._started = 0.0  # when it started (time.perf_counter)
+        self._last_draw = 0.0
+        self._make_controls(size, iterations, style_layer_choices)
+        self._make_views()
+        self.widget = self._layout()
+
+    # -- what the buttons do -------------------------------------------------
+
+    def run(self, *_):
+        """Start a run with the current settings (ignored while one is running)."""
+        if self.is_running:
+            return
+        try:
+            settings = self.settings()
+            StyleTransferSettings(**settings)  # check now, report in the status line
+            content, style = self._image("content"), self._image("style")
+        except (ValueError, TypeError, KeyError, RuntimeError, OSError) as err:
+            self.status.value = f"Cannot start: {err}"
+            return
+        self._stop.clear()
+        self._started = time.perf_counter()
+        self._set_running(True)
+        self.progress.max, self.progress.value = settings["iterations"], 0
+        self._thread = threading.Thread(
+            target=self._work, args=(content, style, settings), daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, *_):
+        """Ask the run to end after its current iteration; it keeps its image."""
+        self._stop.set()
+
+    def wait(self, timeout=None) -> bool:
+        """Block until the run ends; return True if none is running any more."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.is_running
+
+    def save(self, *_):
+        """Write the latest run's image to `output_dir` (and download it on Colab)."""
+        if not self.results:
+            self.status.value = "Nothing to save yet: press Run first."
+            return None
+        path = save_image(
+            self.results[-1].image, self.output_dir / f"run_{len(self.results):02d}.png"
+        )
+        self.status.value = f"Saved {path}"
+        if "google.colab" in sys.modules:
+            from google.colab import files
+
+            files.download(str(path))
+        return path
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def settings(self) -> dict:
+        """The `stylize` settings the controls show now."""
+        chosen = {
+            name: self.layer_weights[name].value
+            for name, box in self.layer_boxes.items()
+            if box.value
+        }
+        # The sliders are relative weights; scaled to sum 1 they give the
+        # report's w_l = 1/5 when all five are at 1.
+        total = sum(chosen.values()) or 1.0
+        style_layers = {name: weight / total for name, weight in chosen.items()}
+        return {
+            "alpha": self.alpha.value,
+            "beta": self.beta.value,
+            "content_layers": [self.content_layer.value],
+            "style_layers": style_layers,
+            "iterations": self.iterations.value,
+            "size": self.size.value,
+            "init": self.init.value,
+            "noise_ratio": self.noise_ratio.value,
+            "optimizer": self.optimizer.value,
+            "learning_rate": self.learning_rate.value,
+            "tv_weight": self.tv_weight.value,
+            "weights": self.weights,
+            "snapshot_every": max(1, self.iterations.value // 10),
+        }
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    # -- the run, on its own thread ------------------------------------------
+
+    def _work(self, content, style, settings):
+        try:
+            result = stylize(
+                content,
+                style,
+                callback=self._on_iteration,
+                progress=False,
+                stop=self._stop,
+                **settings,
+            )
+        except Exception as err:  # shown to the student instead of lost in a thread
+            self.status.value = f"The run failed: {err}"
+        else:
+            self.results.append(result)
+            self._show(result.image, result.history, result.iterations_done, force=True)
+            self._add_to_gallery(result)
+            ending = "stopped" if result.stopped else "finished"
+            self.status.value = (
+                f"Run {len(self.results)} {ending} after {result.iterations_done} "
+                f"iterations in {result.wall_time:.1f} s"
+                + (f" ({result.stopped})" if result.stopped else "")
+            )
+        finally:
+            self._set_running(False)
+
+    def _on_iteration(self, iteration, losses, image):
+        if iteration == 0:
+            self._history = {name: [] for name in losses}
+        for name, value in losses.items():
+            self._history[name].append(value)
+        self.progress.value = iteration
+        self._show(image, self._history, iteration)
+
+    def _show(self, image, history, iteration, force=False):
+        now = time.perf_counter()
+        if not force and now - self._last_draw < self.update_seconds:
+            return
+        self._last_draw = now
+        self.image_view.value = png_bytes(image)
+        self.loss_view.value = _loss_png(history, self.tv_weight.value > 0)
+        elapsed = now - self._started
+        self.status.value = (
+            f"iteration {iteration} / {self.progress.max} · "
+            f"{elapsed:.1f} s · total loss {history['total'][-1]:.4g}"
+        )
+
+    def _set_running(self, running: bool):
+        self.run_button.disabled = running
+        self.stop_button.disabled = not running
+
+    def _add_to_gallery(self, result):
+        s = result.settings
+        caption = (
+            f"<b>run {len(self.results)}</b><br>α = {s.alpha:.3g}, β = {s.beta:.3g}"
+            f"<br>content {', '.join(s.content_layers)}"
+            f"<br>{len(s.style_layers)} style layers, {result.iterations_done} it."
+        )
+        thumbnail = w.Image(
+            value=png_bytes(result.image), format="png", layout=w.Layout(width="160px")
+        )
+        self.gallery.children = (
+            *self.gallery.children,
+            w.VBox([thumbnail, w.HTML(caption)]),
+        )
+
+    # -- images --------------------------------------------------------------
+
+    def _image(self, role: str) -> np.ndarray:
+        picker = self.content_picker if role == "content" else self.style_picker
+        if picker.value == UPLOAD:
+            return load_image(Image.open(io.BytesIO(self._uploads[role])))
+        return data.sample_image(picker.value)
+
+    def _on_upload(self, role, change):
+        content = _uploaded_bytes(change["owner"])
+        if content is None:
+            return
+        self._uploads[role] = content
+        picker = self.content_picker if role == "content" else self.style_picker
+        if UPLOAD not in picker.options:
+            picker.options = (*picker.options, UPLOAD)
+        picker.value = UPLOAD
+
+    # -- building the widgets ------------------------------------------------
+
+    def _make_controls(self, size, iterations, style_layer_choices):
+        wide = {
+            "style": {"description_width": "120px"},
+            "layout": w.Layout(width="380px"),
+        }
+        self.alpha = w.FloatLogSlider(
+            value=1.0, base=10, min=-5, max=3, description="alpha (content)", **wide
+        )
+        self.beta = w.FloatLogSlider(
+            value=1e3, base=10, min=-2, max=6, description="beta (style)", **wide
+        )
+        self.ratio = w.HTML()
+        for slider in (self.alpha, self.beta):
+            slider.observe(lambda _: self._show_ratio(), names="value")
+        self._show_ratio()
+        self.layer_boxes = {
+            name: w.Checkbox(
+                value=name in vgg.STYLE_LAYERS,
+                description=name,
+                indent=False,
+                layout=w.Layout(width="130px"),
+            )
+            for name in map(vgg.resolve_layer, style_layer_choices)
+        }
+        self.layer_weights = {
+            name: w.FloatSlider(
+                value=1.0, min=0.0, max=2.0, step=0.05, layout=w.Layout(width="230px")
+            )
+            for name in self.layer_boxes
+        }
+        self.content_layer = w.Dropdown(
+            options=vgg.CONV_LAYERS,
+            value=vgg.CONTENT_LAYERS[0],
+            description="content layer",
+            **wide,
+        )
+        self.iterations = w.IntSlider(
+            value=iterations, min=1, max=5000, description="iterations", **wide
+        )
+        self.size = w.IntSlider(
+            value=size, min=32, max=1024, step=32, description="image size (px)", **wide
+        )
+        self.init = w.Dropdown(
+            options=INITS, value="mixed", description="start image", **wide
+        )
+        self.noise_ratio = w.FloatSlider(
+            value=0.7, min=0.0, max=1.0, step=0.05, description="noise ratio", **wide
+        )
+        self.optimizer = w.Dropdown(
+            options=["adam", "lbfgs"], value="adam", description="optimiser", **wide
+        )
+        self.learning_rate = w.FloatLogSlider(
+            value=0.02, base=10, min=-4, max=0, description="learning rate", **wide
+        )
+        self.tv_weight = w.SelectionSlider(
+            options=TV_WEIGHTS, value=0.0, description="TV weight", **wide
+        )
+        self.content_picker = w.Dropdown(
+            options=data.list_images("content"),
+            value=data.DEFAULT_CONTENT,
+            description="content",
+            **wide,
+        )
+        self.style_picker = w.Dropdown(
+            options=data.list_images("style"),
+            value=data.DEFAULT_STYLE,
+            description="style",
+            **wide,
+        )
+        self.uploads = {
+            role: w.FileUpload(
+                accept="image/*", multiple=False, description=f"upload {role}"
+            )
+            for role in ("content", "style")
+        }
+        for role, upload in self.uploads.items():
+            upload.observe(
+                lambda change, role=role: self._on_upload(role, change), names="value"
+            )
+        self.run_button = w.Button(
+            description="Run", button_style="success", icon="play"
+        )
+        self.stop_button = w.Button(
+            description="Stop", button_style="danger", icon="stop", disabled=True
+        )
+        self.save_button = w.Button(description="Save", icon="download")
+        self.run_button.on_click(self.run)
+        self.stop_button.on_click(self.stop)
+        self.save_button.on_click(self.save)
+
+    def _make_views(self):
+        self.image_view = w.Image(format="png", layout=w.Layout(width="360px"))
+        self.loss_view = w.Image(format="png", layout=w.Layout(width="360px"))
+        self.progress = w.IntProgress(
+            value=0, min=0, max=1, layout=w.Layout(width="720px")
+        )
+        self.status = w.Label(value="Set the controls and press Run.")
+        self.gallery = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+
+    def _layout(self):
+        layers = w.VBox(
+            [w.HTML("<b>style layers</b>, relative weights w<sub>l</sub>")]
+            + [
+                w.HBox([box, self.layer_weights[name]])
+                for name, box in self.layer_boxes.items()
+            ]
+        )
+        weights = w.VBox(
+            [self.alpha, self.beta, self.ratio, self.content_layer, self.tv_weight]
+        )
+        run = w.VBox(
+            [
+                self.iterations,
+                self.size,
+                self.init,
+                self.noise_ratio,
+                self.optimizer,
+                self.learning_rate,
+            ]
+        )
+        images = w.VBox(
+            [
+                self.content_picker,
+                self.uploads["content"],
+                self.style_picker,
+                self.uploads["style"],
+            ]
+        )
+        banner = []
+        if not vgg.is_trained(vgg.weights_label(self.weights)):
+            banner = [
+                w.HTML(f"<b style='color:red'>{plotting.RANDOM_WEIGHTS_NOTE}</b>")
+            ]
+        return w.VBox(
+            banner
+            + [
+                w.HBox([weights, layers]),
+                w.HBox([run, images]),
+                w.HBox([self.run_button, self.stop_button, self.save_button]),
+                self.progress,
+                self.status,
+                w.HBox([self.image_view, self.loss_view]),
+                w.HTML("<b>gallery</b>"),
+                self.gallery,
+            ]
+        )
+
+    def _show_ratio(self):
+        self.ratio.value = (
+            f"&nbsp;alpha / beta = <b>{self.alpha.value / self.beta.value:.3g}</b>"
+        )
+
+
+def _loss_png(history: dict, show_tv: bool) -> bytes:
+    """Render loss curves to PNG without pyplot (safe off the main thread)."""
+    figure = Figure(figsize=(4.8, 3.2), dpi=80)
+    plotting.draw_losses(figure.subplots(), history, show_tv)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _uploaded_bytes(upload) -> bytes | None:
+    """The last uploaded file's bytes, for ipywidgets 7 (a dict) and 8 (a tuple)."""
+    value = upload.value
+    items = list(value.values()) if isinstance(value, dict) else list(value)
+    if not items:
+        return None
+    return bytes(items[-1]["content"])

@@ -1,0 +1,154 @@
+"""The playground driven without a browser: set controls, press Run and Stop."""
+
+import datetime
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_utils import vgg
+from course_utils.images import png_bytes
+from course_utils.widgets import UPLOAD, Playground, _uploaded_bytes
+
+pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
+
+
+@pytest.fixture
+def playground(tmp_path):
+    playground = Playground(
+        weights=None,
+        size=64,
+        iterations=6,
+        output_dir=tmp_path / "saved",
+        update_seconds=0,
+    )
+    yield playground
+    playground.stop()
+    playground.wait(30)
+
+
+def wait_for(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_default_controls_are_the_report_settings(playground):
+    settings = playground.settings()
+    assert settings["alpha"] == 1.0 and settings["beta"] == 1e3
+    assert settings["content_layers"] == ["block4_conv1"]
+    assert settings["style_layers"] == {name: 0.2 for name in vgg.STYLE_LAYERS}
+    assert settings["init"] == "mixed" and settings["noise_ratio"] == 0.7
+
+
+def test_controls_map_to_settings_and_ratio(playground):
+    playground.alpha.value = 1e-2
+    playground.beta.value = 10.0
+    assert "<b>0.001</b>" in playground.ratio.value
+    playground.layer_boxes["block5_conv1"].value = False
+    playground.layer_weights["block1_conv1"].value = 2.0
+    playground.content_layer.value = "block2_conv2"
+    settings = playground.settings()
+    assert settings["style_layers"] == {
+        "block1_conv1": 0.4,
+        "block2_conv1": 0.2,
+        "block3_conv1": 0.2,
+        "block4_conv1": 0.2,
+    }
+    assert settings["content_layers"] == ["block2_conv2"]
+
+
+def test_run_updates_image_progress_history_and_gallery(playground):
+    before = playground.image_view.value
+    playground.run_button.click()
+    assert playground.stop_button.disabled is False
+    assert playground.wait(120)
+    result = playground.results[-1]
+    assert result.iterations_done == 6 and result.stopped is None
+    assert playground.image_view.value != before
+    assert playground.image_view.value == png_bytes(result.image)
+    assert playground.progress.value == 6 and len(playground.loss_view.value) > 0
+    assert len(playground.gallery.children) == 1
+    assert playground.status.value.startswith("Run 1 finished after 6 iterations")
+    assert playground.run_button.disabled is False and playground.stop_button.disabled
+
+
+def test_stop_ends_a_run_quickly_and_keeps_the_image(playground):
+    playground.iterations.value = 2000
+    playground.run_button.click()
+    wait_for(lambda: playground.progress.value >= 3)
+    pressed = time.monotonic()
+    playground.stop_button.click()
+    assert playground.wait(5), "the run did not stop"
+    assert time.monotonic() - pressed < 2.0
+    result = playground.results[-1]
+    assert result.stopped == "stopped on request" and result.iterations_done >= 3
+    assert playground.image_view.value == png_bytes(result.image)
+    assert "stopped after" in playground.status.value
+
+
+def test_changing_controls_during_a_run_changes_only_the_next(playground):
+    playground.iterations.value = 30
+    playground.run_button.click()
+    playground.alpha.value = 5.0
+    playground.size.value = 96
+    playground.run_button.click()  # ignored while running
+    assert playground.wait(120)
+    assert len(playground.results) == 1
+    first = playground.results[0]
+    assert first.settings.alpha == 1.0 and first.image.shape[:2] == (43, 64)
+
+
+def test_bad_settings_are_reported_not_run(playground):
+    for box in playground.layer_boxes.values():
+        box.value = False
+    playground.run_button.click()
+    assert not playground.is_running
+    assert playground.status.value.startswith(
+        "Cannot start: The style layers are empty"
+    )
+
+
+def test_upload_becomes_the_content_image(playground, rng):
+    pixels = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    playground.uploads["content"].value = (
+        {
+            "name": "mine.png",
+            "type": "image/png",
+            "size": len(buffer.getvalue()),
+            "content": memoryview(buffer.getvalue()),
+            "last_modified": datetime.datetime.now(),
+        },
+    )
+    assert playground.content_picker.value == UPLOAD
+    np.testing.assert_allclose(playground._image("content"), pixels / 255.0, atol=1e-7)
+
+
+def test_uploaded_bytes_reads_ipywidgets_7_and_8():
+    class Upload:  # the two shapes FileUpload.value takes
+        def __init__(self, value):
+            self.value = value
+
+    assert _uploaded_bytes(Upload({"a.png": {"content": b"v7"}})) == b"v7"
+    assert _uploaded_bytes(Upload(({"content": memoryview(b"v8")},))) == b"v8"
+    assert _uploaded_bytes(Upload(())) is None
+
+
+def test_save_writes_the_latest_image(playground, tmp_path):
+    assert playground.save() is None and "press Run" in playground.status.value
+    playground.run()
+    playground.wait(120)
+    path = playground.save()
+    assert path == tmp_path / "saved" / "run_01.png" and path.is_file()
+
+
+def test_random_weights_banner(playground):
+    banner = playground.widget.children[0]
+    assert "random weights" in banner.value
+    trained = Playground(weights="imagenet")  # builds controls only, loads nothing
+    assert "random weights" not in getattr(trained.widget.children[0], "value", "")
