@@ -6,7 +6,9 @@ A thin layer over `stylize` and the layer tables; run with --help for the option
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from course_utils import data, vgg
@@ -35,9 +37,7 @@ def main(argv=None) -> int:
 
 
 def _stylize(args) -> int:
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise FileExistsError(f"{out} already exists; pass --force to overwrite it.")
+    out = _checked_output(Path(args.out), args.force)
     if args.snapshots_dir and not args.force:
         taken = sorted(Path(args.snapshots_dir).glob("iteration_*.png"))
         if taken:
@@ -77,7 +77,16 @@ def _stylize(args) -> int:
         snapshots_dir=args.snapshots_dir,
         **settings,
     )
-    save_image(result.image, out)
+    try:
+        save_image(result.image, out)
+    except OSError as err:  # never lose a finished run to a full disk or the like
+        fallback = Path(tempfile.mkdtemp(prefix="stylized-")) / "stylized.png"
+        save_image(result.image, fallback)
+        print(
+            f"error: could not write {out} ({err}); the image is in {fallback}",
+            file=sys.stderr,
+        )
+        return 1
     losses = {name: values[-1] for name, values in result.history.items() if values}
     print(
         f"Saved {out} after {result.iterations_done} iterations in "
@@ -87,6 +96,21 @@ def _stylize(args) -> int:
     if result.stopped:
         print(f"Stopped early: {result.stopped}", file=sys.stderr)
     return 0
+
+
+def _checked_output(out: Path, force: bool) -> Path:
+    """Fail before a long run, not after it, if `out` cannot be written."""
+    if out.is_dir():
+        raise FileExistsError(
+            f"{out} is a folder; give a file name such as {out}/x.png"
+        )
+    if out.exists() and not force:
+        raise FileExistsError(f"{out} already exists; pass --force to overwrite it.")
+    folder = out.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK):
+        raise FileExistsError(f"Cannot write to {folder}; choose another --out.")
+    return out
 
 
 def _layers(args) -> int:

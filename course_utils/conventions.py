@@ -5,16 +5,18 @@ the same quantities differently. Each function here computes one tutorial's
 per-layer term from the same features, so notebook 05 can put them side by
 side. For one layer with N filters and M = H * W positions:
 
-| convention          | content term      | style term of one layer          |
-|---------------------|-------------------|----------------------------------|
-| report (Eq. 1, 3)   | 1/2 sum (F-P)^2   | sum (G-A)^2 / (4 N^2 M^2)  = E_l |
-| TensorFlow tutorial | mean (F-P)^2      | mean (G/M - A/M)^2         = 4 E_l |
-| Keras example       | sum (F-P)^2       | sum (G-A)^2 / (4 N^2 S^2)  = E_l M^2 / S^2 |
-| PyTorch tutorial    | mean (F-P)^2      | mean (G/(NM) - A/(NM))^2   = 4 E_l / N^2 |
+| convention          | content term    | style term of one layer                |
+|---------------------|-----------------|----------------------------------------|
+| report (Eq. 1, 3)   | 1/2 sum (F-P)^2 | sum (G-A)^2 / (4 N^2 M^2) = E_l        |
+| TensorFlow tutorial | mean (F-P)^2    | mean (G/M - A/M)^2 = 4 E_l             |
+| Keras example       | sum (F-P)^2     | sum (G-A)^2 / (4 3^2 S^2)              |
+|                     |                 |   = E_l N^2 M^2 / (9 S^2)              |
+| PyTorch tutorial    | mean (F-P)^2    | mean (G/(NM) - A/(NM))^2 = 4 E_l / N^2 |
 
-S is the number of pixels of the input image (the Keras example uses it
-instead of M). Every one is the report's loss times a constant per layer, so
-each amounts to other alpha, beta and layer weights w_l: the optimum is the
+S is the number of pixels of the input image: the Keras example divides by
+the input's 3 colour channels and S where the report has the layer's N and M.
+Every one is the report's loss times a constant per layer, so each amounts to
+other alpha, beta and layer weights w_l: the optimum is the
 same family of images, reached with different settings.
 """
 
@@ -40,10 +42,13 @@ def tf_tutorial_style_layer_loss(generated, style) -> tf.Tensor:
 
 
 def keras_example_style_layer_loss(generated, style, num_pixels) -> tf.Tensor:
-    """Keras example: sum (G - A)^2 / (4 N^2 S^2), S = pixels of the input image."""
-    gram, num_filters, _ = _gram_and_sizes(generated)
+    """Keras example: sum (G - A)^2 / (4 * 3^2 * S^2), S = pixels of the input image.
+
+    The 3 is the input image's colour channels, whatever the layer's N.
+    """
+    gram, _, _ = _gram_and_sizes(generated)
     target, _, _ = _gram_and_sizes(style)
-    scale = 4.0 * num_filters**2 * float(num_pixels) ** 2
+    scale = 4.0 * 3.0**2 * float(num_pixels) ** 2
     return tf.reduce_sum(tf.square(gram - target)) / scale
 
 

@@ -9,6 +9,7 @@ with the ImageNet channel means subtracted. `vgg_preprocess` and
 from __future__ import annotations
 
 import io
+import math
 import os
 from pathlib import Path
 
@@ -70,6 +71,13 @@ def load_image(source, max_dim: int | None = None) -> np.ndarray:
         )
     if max_dim is not None:
         array = resize_image(array, max_dim)
+        if min(array.shape[:2]) < MIN_SIDE:
+            needed = math.ceil(MIN_SIDE * max(height, width) / min(height, width))
+            raise ValueError(
+                f"Resized to max_dim={max_dim}, this {width}x{height} image would be "
+                f"{array.shape[1]}x{array.shape[0]} pixels, under the {MIN_SIDE} "
+                f"VGG19 needs on each side. Use max_dim >= {needed} or crop it."
+            )
     return array
 
 

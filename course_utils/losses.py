@@ -82,7 +82,8 @@ def content_loss(generated, content) -> tf.Tensor:
     Raises:
         ValueError: if the shapes differ; the message shows both.
     """
-    features, target = feature_matrix(generated), feature_matrix(content)
+    features = feature_matrix(generated)
+    target = tf.cast(feature_matrix(content), features.dtype)
     if features.shape != target.shape:
         raise ValueError(
             "content_loss needs features of the same shape; generated is "
@@ -111,8 +112,9 @@ def style_layer_loss(generated, target_gram) -> tf.Tensor:
     """
     matrix = feature_matrix(generated)
     target_gram = tf.cast(target_gram, matrix.dtype)
-    num_filters = matrix.shape[0]
-    if tuple(target_gram.shape) != (num_filters, num_filters):
+    num_filters = matrix.shape[0]  # None inside a tf.function with unknown shapes
+    known = num_filters is not None and target_gram.shape.is_fully_defined()
+    if known and tuple(target_gram.shape) != (num_filters, num_filters):
         raise ValueError(
             f"target_gram must be ({num_filters}, {num_filters}) to match the "
             f"{num_filters} filters of `generated`; got {tuple(target_gram.shape)}. "
@@ -120,8 +122,8 @@ def style_layer_loss(generated, target_gram) -> tf.Tensor:
             "same layer."
         )
     gram = tf.matmul(matrix, matrix, transpose_b=True)
-    num_positions = tf.cast(tf.shape(matrix)[1], matrix.dtype)
-    scale = 4.0 * float(num_filters) ** 2 * num_positions**2
+    num_filters, num_positions = tf.unstack(tf.cast(tf.shape(matrix), matrix.dtype))
+    scale = 4.0 * num_filters**2 * num_positions**2
     return tf.reduce_sum(tf.square(gram - target_gram)) / scale
 
 
@@ -182,7 +184,9 @@ def total_loss(content_loss, style_loss, alpha, beta) -> tf.Tensor:
         ValueError: a negative weight, or alpha = beta = 0.
     """
     check_loss_weights(alpha, beta)
-    return float(alpha) * _as_float(content_loss) + float(beta) * _as_float(style_loss)
+    content_loss = _as_float(content_loss)
+    style_loss = tf.cast(_as_float(style_loss), content_loss.dtype)
+    return float(alpha) * content_loss + float(beta) * style_loss
 
 
 def check_loss_weights(alpha, beta) -> None:

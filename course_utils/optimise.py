@@ -84,6 +84,7 @@ class StyleTransferSettings:
         _check_number("learning_rate", self.learning_rate, low=0.0, strict=True)
         _check_count("iterations", self.iterations)
         _check_count("snapshot_every", self.snapshot_every)
+        _check_count("seed", self.seed, minimum=0)
         if self.size is not None:
             _check_count("size", self.size, minimum=32)
         _check_choice("init", self.init, INITS)
@@ -285,17 +286,7 @@ class _Run:
         """Store the losses of `image`, the image after `iteration` steps."""
         losses = {name: float(values[name]) for name in LOSS_NAMES}
         if not math.isfinite(losses["total"]):
-            kept = (
-                f"the image of iteration {iteration - 1}"
-                if iteration
-                else "the start image"
-            )
-            raise _NonFiniteLoss(
-                f"The loss became {losses['total']} at iteration {iteration}, so "
-                f"the run stopped and kept {kept}. Try a smaller "
-                f"learning_rate (it was {self.settings.learning_rate}) or smaller "
-                "alpha and beta."
-            )
+            raise _NonFiniteLoss(self.non_finite_message(iteration, losses["total"]))
         self.image = image
         for name in LOSS_NAMES:
             self.history[name].append(losses[name])
@@ -321,11 +312,29 @@ class _Run:
         """Iterations recorded so far (-1 before the start image is recorded)."""
         return len(self.history["total"]) - 1
 
+    def non_finite_message(self, iteration: int, value: float) -> str:
+        """Explain a NaN or infinite loss and what to change."""
+        kept = (
+            f"the image of iteration {iteration - 1}"
+            if iteration
+            else "the start image"
+        )
+        advice = "smaller alpha and beta"
+        if self.settings.optimizer == "adam":
+            advice = (
+                f"a smaller learning_rate (it was {self.settings.learning_rate})"
+                f" or {advice}"
+            )
+        return (
+            f"The loss became {value} at iteration {iteration}, so the run "
+            f"stopped and kept {kept}. Try {advice}."
+        )
+
     def stop(self, reason: str) -> None:
         """End early: keep `reason` and a final snapshot of the last good image."""
         self.stopped = reason
-        last = self.iterations_done
-        if last >= 0 and (not self.snapshots or self.snapshots[-1][0] != last):
+        last = max(self.iterations_done, 0)
+        if not self.snapshots or self.snapshots[-1][0] != last:
             self.snapshots.append((last, self.image))
 
     def close(self) -> None:
@@ -383,7 +392,8 @@ def _lbfgs_loop(run: _Run, loss_fn) -> None:
         last.update(x=flat.copy(), values=values)
         total = float(values["total"])
         if not math.isfinite(total):
-            total = np.inf  # L-BFGS-B then backs off; `record` stops if it stays
+            # scipy would take an inf for convergence; stop with the last good image
+            raise _NonFiniteLoss(run.non_finite_message(run.iterations_done + 1, total))
         return total, gradient.numpy().ravel().astype(np.float64)
 
     def callback(intermediate_result):

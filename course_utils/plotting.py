@@ -138,13 +138,12 @@ def draw_losses(ax, history: dict, show_tv: bool = False) -> None:
     ax.grid(True, which="major", alpha=0.3)
 
 
-def feature_maps(
-    features, num_maps: int = 16, ncols: int = 8, title: str = "", size: float = 1.6
-):
+def feature_maps(features, num_maps=16, ncols=8, title="", size=1.6, untrained=False):
     """Show the first `num_maps` channels of one layer's features as images.
 
     Args:
         features: (1, H, W, N) or (H, W, N) tensor, e.g. extractor(image)[layer].
+        untrained: the features come from random VGG19 weights: say so in red.
     """
     matrix = feature_matrix(features).numpy()  # (N, M)
     height, width = np.asarray(features).shape[-3:-1]
@@ -158,16 +157,18 @@ def feature_maps(
     for index, ax in zip(range(num_maps), axes.flat):
         ax.imshow(matrix[index].reshape(height, width), cmap="viridis")
         ax.set_title(f"filter {index}", fontsize=8)
-    if title:
-        fig.suptitle(title)
+    _note_untrained(fig, untrained, title)
     fig.tight_layout()
     return fig
 
 
 def gram_heatmap(
-    gram, title: str = "Gram matrix", num_filters: int | None = None, size: float = 4.5
+    gram, title="Gram matrix", num_filters=None, size=4.5, untrained=False
 ):
-    """Show a Gram matrix (N, N) as a heatmap, optionally only its first filters."""
+    """Show a Gram matrix (N, N) as a heatmap, optionally only its first filters.
+
+    `untrained`: the matrix comes from random VGG19 weights: say so in red.
+    """
     gram = np.asarray(gram)
     if num_filters is not None:
         gram = gram[:num_filters, :num_filters]
@@ -177,10 +178,14 @@ def gram_heatmap(
     ax.set_ylabel("filter i")
     ax.set_title(title)
     fig.colorbar(shown, ax=ax, label="$G_{ij}$")
+    _note_untrained(fig, untrained)
     fig.tight_layout()
     return fig
 
 
-def _note_untrained(fig, untrained: bool) -> None:
+def _note_untrained(fig, untrained: bool, title: str = "") -> None:
+    """Set the figure's title, with the random-weights warning in red if needed."""
     if untrained:
-        fig.suptitle(RANDOM_WEIGHTS_NOTE, color="red")
+        fig.suptitle("\n".join(filter(None, [title, RANDOM_WEIGHTS_NOTE])), color="red")
+    elif title:
+        fig.suptitle(title)

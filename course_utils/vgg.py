@@ -177,6 +177,11 @@ def weights_label(weights) -> str:
     return str(path.resolve())
 
 
+def clear_cache() -> None:
+    """Forget the VGG19 models `load_vgg19` built (they are rebuilt on demand)."""
+    _build_vgg19.cache_clear()
+
+
 def is_trained(model_or_label) -> bool:
     """True unless the weights are random (a model built with weights=None)."""
     label = getattr(model_or_label, "weights_label", model_or_label)

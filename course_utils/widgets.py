@@ -305,7 +305,10 @@ class Playground:
         )
         self.uploads = {
             role: w.FileUpload(
-                accept="image/*", multiple=False, description=f"upload {role}"
+                accept="image/*",
+                multiple=False,
+                description=f"upload {role}",
+                layout=w.Layout(width="200px"),
             )
             for role in ("content", "style")
         }

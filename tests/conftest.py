@@ -16,6 +16,11 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+# On Ampere and newer GPUs TensorFlow multiplies float32 matrices in TF32
+# (about 1e-3 relative error); the tests compare with NumPy much tighter.
+tf.config.experimental.enable_tensor_float_32_execution(False)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -23,8 +23,8 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     expected = {normalise(r) for r in project["dependencies"]}
     extras = project["optional-dependencies"]
-    for requirement in extras["dev"] + extras["instructor"]:
-        # the dev extra names the instructor extra; tomli is for Python 3.10 only
+    for requirement in extras["dev"] + extras["instructor"] + extras["lab"]:
+        # the dev extra names the other extras; tomli is for Python 3.10 only
         if "python_version" not in requirement and "course-utils" not in requirement:
             expected.add(normalise(requirement))
     environment = yaml.safe_load((REPO / "environment.yml").read_text())

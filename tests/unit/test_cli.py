@@ -118,3 +118,26 @@ def test_layers_imagenet_any_size(capsys):
     assert main(["layers", "--size", "64"]) == 0
     out = capsys.readouterr().out
     assert "block5_pool" in out and "2 x 2 x 512" in out and "20,024,384" in out
+
+
+def test_stylize_output_folder_is_refused_before_the_run(tmp_path, capsys):
+    status = main(["stylize", *TINY, "--out", str(tmp_path), "--force"])
+    assert status == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_stylize_keeps_the_image_when_saving_fails(tmp_path, capsys, monkeypatch):
+    from course_utils import cli
+
+    def disk_full(image, path, **kwargs):
+        if path.name == "o.png":
+            raise OSError(28, "No space left on device")
+        return real_save(image, path, **kwargs)
+
+    real_save = cli.save_image
+    monkeypatch.setattr(cli, "save_image", disk_full)
+    assert main(["stylize", *TINY, "--out", str(tmp_path / "o.png")]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err
+    fallback = err.strip().rsplit("the image is in ", 1)[1]
+    assert load_image(fallback).shape[2] == 3

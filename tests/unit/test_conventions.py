@@ -30,7 +30,8 @@ def test_keras_example_style_uses_image_pixels(features):
     generated, style = features
     report = style_layer_loss(generated, gram_matrix(style)).numpy()
     actual = conventions.keras_example_style_layer_loss(generated, style, 120).numpy()
-    assert actual == pytest.approx(report * 30**2 / 120**2, rel=1e-10)
+    # N = 4 filters, M = 30 positions, S = 120 pixels, and the example's 3 channels
+    assert actual == pytest.approx(report * 4**2 * 30**2 / (9 * 120**2), rel=1e-10)
 
 
 def test_content_conventions(features):

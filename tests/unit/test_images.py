@@ -172,3 +172,10 @@ def test_save_image_round_trip(tmp_path, rng):
     np.testing.assert_allclose(load_image(path), image, atol=0.5 / 255 + 1e-6)
     with pytest.raises(FileExistsError, match="out.png already exists"):
         save_image(image, path, overwrite=False)
+
+
+def test_load_image_too_thin_after_resizing(tmp_path):
+    panorama = Image.fromarray(np.zeros((100, 1000, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"64x6 pixels.*max_dim >= 320"):
+        load_image(write(tmp_path, panorama), max_dim=64)
+    assert load_image(write(tmp_path, panorama), max_dim=320).shape == (32, 320, 3)

@@ -194,3 +194,27 @@ def test_content_loss_gradient_is_difference(rng):
     with tf.GradientTape() as tape:
         value = content_loss(generated, content)
     np.testing.assert_allclose(tape.gradient(value, generated), generated - content)
+
+
+def test_losses_accept_mixed_float64_and_float32(rng):
+    generated = rng.normal(size=(4, 4, 3))  # float64, as NumPy makes it
+    content = tf.constant(rng.normal(size=(1, 4, 4, 3)), tf.float32)
+    expected = 0.5 * np.sum((generated - content.numpy()[0]) ** 2)
+    assert float(content_loss(generated, content)) == pytest.approx(expected, rel=1e-6)
+    mixed = total_loss(np.float64(2.0), tf.constant(3.0), alpha=1.0, beta=2.0)
+    assert float(mixed) == pytest.approx(8.0)
+
+
+def test_losses_work_in_a_graph_with_unknown_sizes(rng):
+    spec = tf.TensorSpec((1, None, None, None), tf.float32)
+
+    @tf.function(input_signature=[spec, tf.TensorSpec((None, None), tf.float32)])
+    def graph_losses(features, target):
+        return gram_matrix(features), style_layer_loss(features, target)
+
+    features = rng.normal(size=(1, 3, 4, 2)).astype("f4")
+    target = numpy_gram(rng.normal(size=(3, 4, 2)).astype("f4"))
+    gram, loss = graph_losses(features, target)
+    np.testing.assert_allclose(gram, numpy_gram(features[0]), rtol=1e-5)
+    expected = style_layer_loss(features, target).numpy()
+    assert loss.numpy() == pytest.approx(expected, rel=1e-6)

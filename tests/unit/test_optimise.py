@@ -154,6 +154,7 @@ def test_stylize_non_finite_loss_stops_and_keeps_last_finite_image(images):
         ({"optimizer": "sgd"}, "optimizer must be one of 'adam', 'lbfgs'; got 'sgd'"),
         ({"noise_ratio": 1.5}, "noise_ratio must be <= 1.0; got 1.5"),
         ({"snapshot_every": 0}, "snapshot_every must be at least 1"),
+        ({"seed": -1}, "seed must be at least 0; got -1"),
     ],
 )
 def test_settings_reject_bad_values_with_the_value(settings, message):
@@ -232,3 +233,19 @@ def test_stylize_stop_event_ends_the_run_and_keeps_the_image(images, optimizer):
     assert result.stopped == "stopped on request"
     assert result.iterations_done == 2 and len(result.history["total"]) == 3
     assert result.snapshots[-1][0] == 2
+
+
+def test_settings_seed_must_be_a_whole_number():
+    with pytest.raises(TypeError, match="seed must be a whole number; got 1.5"):
+        StyleTransferSettings(seed=1.5)
+
+
+def test_stylize_lbfgs_non_finite_loss_keeps_the_start_image(images):
+    with pytest.warns(RuntimeWarning, match="Try smaller alpha and beta"):
+        result = stylize(
+            *images, optimizer="lbfgs", iterations=5, alpha=1e38, init="noise", **FAST
+        )
+    assert "became inf at iteration 0" in result.stopped
+    assert "learning_rate" not in result.stopped
+    assert [it for it, _ in result.snapshots] == [0]
+    np.testing.assert_array_equal(result.image, result.snapshots[0][1])

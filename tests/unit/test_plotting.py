@@ -85,3 +85,14 @@ def test_gram_heatmap_shows_the_matrix(rng):
     gram = gram_matrix(rng.uniform(size=(4, 4, 6)).astype("f4")).numpy()
     fig = plotting.gram_heatmap(gram, num_filters=4)
     np.testing.assert_allclose(fig.axes[0].images[0].get_array(), gram[:4, :4])
+
+
+def test_feature_maps_and_gram_heatmap_flag_random_weights(rng):
+    features = rng.uniform(size=(1, 8, 8, 4)).astype("f4")
+    fig = plotting.feature_maps(
+        features, num_maps=4, title="block1_conv1", untrained=True
+    )
+    assert fig._suptitle.get_text() == "block1_conv1\n" + plotting.RANDOM_WEIGHTS_NOTE
+    assert plotting.feature_maps(features, title="x")._suptitle.get_text() == "x"
+    heatmap = plotting.gram_heatmap(np.eye(3), untrained=True)
+    assert heatmap._suptitle.get_text() == plotting.RANDOM_WEIGHTS_NOTE
