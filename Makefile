@@ -10,8 +10,11 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: lab test lint release notebooks-clean clean
 
+# Jupyter refuses to run as root unless told (containers often run as root).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(INSTALLED)  ## open JupyterLab on the notebooks
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
 
 test: $(INSTALLED)  ## run the whole test suite
 	$(BIN)/python -m pytest
