@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 MIN_SIDE = 32
 """Smallest side, in pixels, that VGG19's five pooling stages can handle."""
@@ -176,6 +176,36 @@ def save_image(image, path, *, overwrite: bool = True) -> Path:
         array = array[0]
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(to_uint8(array)).save(path, format="PNG")
+    return path
+
+
+def save_gif(snapshots, path, frame_ms: int = 200, overwrite: bool = True) -> Path:
+    """Write snapshots [(iteration, image)] as an animated GIF with labels.
+
+    Each frame shows "iteration N" in its corner; frames of different sizes
+    (coarse-to-fine runs) are resized to the last one. The last frame stays
+    three times as long. Pillow writes the file; no ffmpeg is needed.
+    """
+    path = Path(path)
+    if not snapshots:
+        raise ValueError("No snapshots to animate; run stylize first.")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; choose another name.")
+    height, width = np.asarray(snapshots[-1][1]).shape[:2]
+    frames = []
+    for iteration, image in snapshots:
+        frame = Image.fromarray(to_uint8(resize_to(image, (height, width))))
+        draw = ImageDraw.Draw(frame)
+        label = f"iteration {iteration}"
+        box = draw.textbbox((4, 4), label)
+        draw.rectangle((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), fill="black")
+        draw.text((4, 4), label, fill="white")
+        frames.append(frame)
+    durations = [frame_ms] * (len(frames) - 1) + [3 * frame_ms]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames[0].save(
+        path, save_all=True, append_images=frames[1:], duration=durations, loop=0
+    )
     return path
 
 

@@ -10,6 +10,7 @@ returns everything made so far instead of losing it.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
@@ -22,12 +23,11 @@ import scipy.optimize
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from course_utils import vgg
+from course_utils import colour, styles, vgg
 from course_utils.images import load_image, resize_to, save_image
 from course_utils.losses import (
     check_loss_weights,
     content_loss,
-    gram_matrix,
     style_loss,
     total_loss,
     total_variation_loss,
@@ -35,6 +35,7 @@ from course_utils.losses import (
 
 INITS = ("mixed", "content", "noise", "style")
 OPTIMIZERS = ("adam", "lbfgs")
+COLOUR_MODES = (None, "luminance", "histogram")
 LOSS_NAMES = ("total", "content", "style", "tv")
 
 
@@ -60,6 +61,12 @@ class StyleTransferSettings:
             content image's size.
         seed: seeds the noise (and random VGG weights).
         weights: "imagenet", a weights file path, or None / "random" (tests only).
+        style_weights: blend weights of several style images (None: equal).
+        style_scale: size of the style image relative to the content image's
+            (long sides); smaller gives finer strokes (notebook 07).
+        preserve_colour: None (the report), "luminance" (stylize the
+            luminance, keep the content's colours) or "histogram" (recolour
+            the style image to the content's colours first).
     """
 
     alpha: float = 1.0
@@ -76,6 +83,9 @@ class StyleTransferSettings:
     size: int | None = 512
     seed: int = 0
     weights: object = "imagenet"
+    style_weights: tuple | None = None
+    style_scale: float = 1.0
+    preserve_colour: str | None = None
 
     def __post_init__(self):
         check_loss_weights(self.alpha, self.beta)
@@ -89,6 +99,11 @@ class StyleTransferSettings:
             _check_count("size", self.size, minimum=32)
         _check_choice("init", self.init, INITS)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_choice("preserve_colour", self.preserve_colour, COLOUR_MODES)
+        _check_number("style_scale", self.style_scale, low=0.0, strict=True)
+        if self.style_weights is not None:
+            object.__setattr__(self, "style_weights", tuple(self.style_weights))
+            styles.blend_weights(self.style_weights, len(self.style_weights))
         set_ = object.__setattr__  # the dataclass is frozen; fill in derived forms
         set_(
             self,
@@ -145,14 +160,17 @@ def stylize(
     progress: bool = True,
     snapshots_dir=None,
     stop=None,
+    masks=None,
+    start=None,
     **settings,
 ) -> StyleTransferResult:
     """Generate an image with `content`'s content in `style`'s style (Eq. 5).
 
     Args:
         content: content image p, anything `load_image` accepts.
-        style: style image a, anything `load_image` accepts; it is resized
-            to the content image's size.
+        style: style image a, anything `load_image` accepts, or a list of
+            them (blended by `style_weights`, or one per mask); resized to
+            `style_scale` times the content image's size.
         callback: called after each iteration as
             callback(iteration, losses, image) with losses a {name: float}
             dict and image (H, W, 3) in [0, 1].
@@ -161,6 +179,10 @@ def stylize(
             iteration_00100.png and so on, as soon as it is taken.
         stop: a threading.Event; once it is set, the run ends after the
             current iteration (the playground's Stop button sets it).
+        masks: one mask per style image (path or (H, W) array in [0, 1]):
+            style k only paints where mask k is 1 (guided Gram matrices).
+        start: an explicit start image, used instead of `init` (resized to
+            the content image's size); coarse-to-fine runs pass the last stage.
         **settings: any field of StyleTransferSettings (alpha, beta,
             content_layers, style_layers, tv_weight, init, noise_ratio,
             optimizer, learning_rate, iterations, snapshot_every, size,
@@ -173,16 +195,21 @@ def stylize(
     """
     start_time = time.perf_counter()
     settings = StyleTransferSettings(**settings)
-    content = load_image(content, settings.size)
-    style = resize_to(load_image(style), content.shape[:2])
+    content, style_images, present = _prepare_images(content, style, settings)
+    if masks is not None:
+        masks = [styles.load_mask(mask, content.shape) for mask in masks]
     layers = list(settings.content_layers) + list(settings.style_layers)
     extractor = vgg.feature_extractor(layers, settings.weights, settings.seed)
-    loss_fn = make_loss_fn(extractor, content, style, settings)
-    start = start_image(
-        content, style, settings.init, settings.noise_ratio, settings.seed
-    )
+    loss_fn = make_loss_fn(extractor, content, style_images, settings, masks)
+    if start is None:
+        first_style = resize_to(style_images[0], content.shape[:2])
+        start = start_image(
+            content, first_style, settings.init, settings.noise_ratio, settings.seed
+        )
+    else:
+        start = resize_to(load_image(start), content.shape[:2])
 
-    run = _Run(settings, start, callback, progress, snapshots_dir, stop)
+    run = _Run(settings, start, callback, progress, snapshots_dir, stop, present)
     loop = _adam_loop if settings.optimizer == "adam" else _lbfgs_loop
     try:
         loop(run, loss_fn)
@@ -196,6 +223,25 @@ def stylize(
     finally:
         run.close()
     return run.result(time.perf_counter() - start_time)
+
+
+def _prepare_images(content, style, settings):
+    """Load the images; for colour preservation, also say how to show results.
+
+    Returns (content, style images, present), where `present` maps an
+    optimised image to the one the user sees: the identity, except for
+    luminance-only transfer, which puts the content's colours back.
+    """
+    content = load_image(content, settings.size)
+    style_images = [load_image(image) for image in styles.as_list(style)]
+    if settings.preserve_colour == "histogram":
+        recoloured = [colour.match_histogram(image, content) for image in style_images]
+        return content, recoloured, _identity
+    if settings.preserve_colour == "luminance":
+        grey = [colour.match_luminance(image, content) for image in style_images]
+        present = functools.partial(colour.combine_luminance, content)
+        return colour.luminance(content), grey, present
+    return content, style_images, _identity
 
 
 def start_image(content, style, init: str, noise_ratio: float, seed: int) -> np.ndarray:
@@ -215,19 +261,54 @@ def start_image(content, style, init: str, noise_ratio: float, seed: int) -> np.
     return (noise_ratio * noise + (1 - noise_ratio) * content).astype(np.float32)
 
 
-def make_loss_fn(extractor, content, style, settings: StyleTransferSettings):
+def make_loss_fn(
+    extractor, content, style, settings: StyleTransferSettings, masks=None
+):
     """Compute the targets once and return image -> {loss name: scalar}.
 
     The returned function takes a (1, H, W, 3) image in [0, 1] and returns
     the total loss (Eq. 5 plus tv_weight times total variation) with its
     parts "content", "style" and "tv".
+
+    Args:
+        extractor: a FeatureExtractor with the content and style layers.
+        content: (H, W, 3) content image.
+        style: a style image or a list of them (see `stylize`).
+        settings: the StyleTransferSettings.
+        masks: None, or one (H, W) mask per style image (`styles.load_mask`).
     """
     content_features = extractor(content)
-    style_features = extractor(style)
     content_targets = {name: content_features[name] for name in settings.content_layers}
-    target_grams = {
-        name: gram_matrix(style_features[name]) for name in settings.style_layers
-    }
+    style_images = [
+        styles.scale_style(image, content.shape, settings.style_scale)
+        for image in styles.as_list(style)
+    ]
+    layers = list(settings.style_layers)
+    if masks is None:
+        weights = styles.blend_weights(settings.style_weights, len(style_images))
+        grams = styles.target_grams(
+            extractor, style_images, weights, layers, content_features
+        )
+
+        def style_term_of(features):
+            return style_loss(
+                {name: features[name] for name in layers}, grams, settings.style_layers
+            )
+    else:
+        if len(masks) != len(style_images):
+            raise ValueError(
+                f"Got {len(masks)} masks for {len(style_images)} style "
+                "images; give one mask per style image."
+            )
+        regions = [
+            styles.target_grams(extractor, [image], [1.0], layers, content_features)
+            for image in style_images
+        ]
+
+        def style_term_of(features):
+            return styles.guided_style_loss(
+                features, regions, masks, settings.style_layers
+            )
 
     def losses(image):
         features = extractor(image)
@@ -237,11 +318,7 @@ def make_loss_fn(extractor, content, style, settings: StyleTransferSettings):
                 for name, weight in settings.content_layers.items()
             ]
         )
-        style_term = style_loss(
-            {name: features[name] for name in target_grams},
-            target_grams,
-            settings.style_layers,
-        )
+        style_term = style_term_of(features)
         tv_term = total_variation_loss(image)
         total = total_loss(content_term, style_term, settings.alpha, settings.beta)
         total += settings.tv_weight * tv_term
@@ -255,6 +332,10 @@ def make_loss_fn(extractor, content, style, settings: StyleTransferSettings):
     return losses
 
 
+def _identity(image):
+    return image
+
+
 class _NonFiniteLoss(Exception):
     pass
 
@@ -266,10 +347,14 @@ class _StopRequested(Exception):
 class _Run:
     """Bookkeeping shared by both loops: history, snapshots, progress, callback."""
 
-    def __init__(self, settings, start, callback, progress, snapshots_dir, stop):
+    def __init__(
+        self, settings, start, callback, progress, snapshots_dir, stop, present
+    ):
         self.settings = settings
         self.stop_event = stop
-        self.image = start
+        self.present = present  # optimised image -> the image to show and keep
+        self.start = start
+        self.image = present(start)
         self.history = {name: [] for name in LOSS_NAMES}
         self.snapshots = []
         self.callback = callback
@@ -287,6 +372,7 @@ class _Run:
         losses = {name: float(values[name]) for name in LOSS_NAMES}
         if not math.isfinite(losses["total"]):
             raise _NonFiniteLoss(self.non_finite_message(iteration, losses["total"]))
+        image = self.present(image)
         self.image = image
         for name in LOSS_NAMES:
             self.history[name].append(losses[name])
@@ -352,7 +438,7 @@ class _Run:
 
 
 def _adam_loop(run: _Run, loss_fn) -> None:
-    image = tf.Variable(run.image[np.newaxis])
+    image = tf.Variable(run.start[np.newaxis])
     optimizer = keras.optimizers.Adam(run.settings.learning_rate)
     optimizer.build([image])
 
@@ -366,7 +452,7 @@ def _adam_loop(run: _Run, loss_fn) -> None:
         return values
 
     evaluate = tf.function(loss_fn)
-    previous = run.image
+    previous = run.start
     for iteration in range(run.settings.iterations):
         values = step()  # losses of the image before this step
         run.record(iteration, values, previous)
@@ -375,7 +461,7 @@ def _adam_loop(run: _Run, loss_fn) -> None:
 
 
 def _lbfgs_loop(run: _Run, loss_fn) -> None:
-    shape = (1, *run.image.shape)
+    shape = (1, *run.start.shape)
 
     @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32)])
     def value_and_gradient(x):
@@ -406,9 +492,9 @@ def _lbfgs_loop(run: _Run, loss_fn) -> None:
             x.reshape(shape[1:]).astype(np.float32),
         )
 
-    x0 = run.image.ravel().astype(np.float64)
+    x0 = run.start.ravel().astype(np.float64)
     fun(x0)
-    run.record(0, last["values"], run.image)
+    run.record(0, last["values"], run.start)
     # ftol = gtol = 0: run all iterations unless the line search gives up.
     scipy.optimize.minimize(
         fun,

@@ -179,3 +179,21 @@ def test_load_image_too_thin_after_resizing(tmp_path):
     with pytest.raises(ValueError, match=r"64x6 pixels.*max_dim >= 320"):
         load_image(write(tmp_path, panorama), max_dim=64)
     assert load_image(write(tmp_path, panorama), max_dim=320).shape == (32, 320, 3)
+
+
+def test_save_gif_writes_labelled_frames_of_one_size(tmp_path, rng):
+    snapshots = [
+        (0, rng.uniform(size=(32, 40, 3))),
+        (5, rng.uniform(size=(64, 80, 3))),
+        (10, np.zeros((64, 80, 3))),
+    ]
+    path = images.save_gif(snapshots, tmp_path / "run.gif", frame_ms=120)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 3 and gif.size == (80, 64)
+        gif.seek(2)
+        last = np.asarray(gif.convert("RGB"))
+        assert gif.info["duration"] == 360
+    assert last[2:10, 2:60].max() > 200  # the white "iteration 10" label
+    assert last[40:, :].max() == 0  # the black frame itself
+    with pytest.raises(ValueError, match="No snapshots"):
+        images.save_gif([], tmp_path / "empty.gif")
