@@ -2,7 +2,8 @@
 
 The notebooks import what they need from here; each module holds one idea:
 images, vgg (the VGG19 feature model), losses (Eq. 1-5), optimise (the
-loop), plotting and data (sample images and paintings).
+loop), plotting, data (sample images and paintings), and for notebook 07
+colour, styles and highres.
 """
 
 import os
@@ -12,6 +13,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
+from course_utils import (  # noqa: E402
+    colour,
+    data,
+    highres,
+    images,
+    losses,
+    optimise,
+    plotting,
+    styles,
+    vgg,
+)
 from course_utils.images import load_image, save_image  # noqa: E402
 from course_utils.losses import (  # noqa: E402
     content_loss,
@@ -29,6 +41,15 @@ from course_utils.optimise import (  # noqa: E402
 from course_utils.vgg import feature_extractor, resolve_layer  # noqa: E402
 
 __all__ = [
+    "colour",
+    "data",
+    "highres",
+    "images",
+    "losses",
+    "optimise",
+    "plotting",
+    "styles",
+    "vgg",
     "StyleTransferResult",
     "StyleTransferSettings",
     "content_loss",

@@ -12,7 +12,8 @@ import tempfile
 from pathlib import Path
 
 from course_utils import data, vgg
-from course_utils.images import save_image
+from course_utils.highres import stylize_coarse_to_fine
+from course_utils.images import save_gif, save_image
 from course_utils.optimise import INITS, OPTIMIZERS, StyleTransferSettings, stylize
 
 _DEFAULTS = StyleTransferSettings.__dataclass_fields__
@@ -70,13 +71,31 @@ def _stylize(args) -> int:
         settings["content_layers"] = args.content_layers
     if args.style_layers:
         settings["style_layers"] = args.style_layers
-    result = stylize(
-        _image_source(args.content),
-        _image_source(args.style),
-        progress=not args.quiet,
-        snapshots_dir=args.snapshots_dir,
-        **settings,
+    settings.update(
+        style_weights=args.style_weights,
+        style_scale=args.style_scale,
+        preserve_colour=args.preserve_colour,
     )
+    gif = _checked_output(Path(args.gif), args.force) if args.gif else None
+    options = {
+        "progress": not args.quiet,
+        "snapshots_dir": args.snapshots_dir,
+        "masks": args.masks,
+    }
+    styles = [_image_source(style) for style in args.style]
+    if args.stages:
+        settings.pop("size")
+        result = stylize_coarse_to_fine(
+            _image_source(args.content),
+            styles,
+            sizes=args.stages,
+            **options,
+            **settings,
+        )
+    else:
+        result = stylize(_image_source(args.content), styles, **options, **settings)
+    if gif is not None:
+        save_gif(result.snapshots, gif)
     try:
         save_image(result.image, out)
     except OSError as err:  # never lose a finished run to a full disk or the like
@@ -153,10 +172,44 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--style",
-        default=data.DEFAULT_STYLE,
-        help="path, URL or catalog name of the style image "
+        nargs="+",
+        default=[data.DEFAULT_STYLE],
+        help="path, URL or catalog name of the style image, or several to blend "
         f"(default {data.DEFAULT_STYLE})",
     )
+    run.add_argument(
+        "--style-weights",
+        nargs="+",
+        type=float,
+        metavar="W",
+        help="blend weights, one per --style (default equal)",
+    )
+    run.add_argument(
+        "--masks",
+        nargs="+",
+        metavar="MASK",
+        help="one mask image per --style: style k paints only where mask k is white",
+    )
+    run.add_argument(
+        "--style-scale",
+        type=float,
+        default=1.0,
+        help="style image size relative to the content (default 1)",
+    )
+    run.add_argument(
+        "--preserve-colour",
+        choices=["luminance", "histogram"],
+        help="keep the content's colours (Gatys et al. 2017)",
+    )
+    run.add_argument(
+        "--stages",
+        nargs="+",
+        type=int,
+        metavar="SIZE",
+        help="coarse-to-fine: sizes of the stages, e.g. 256 512 1024 "
+        "(--iterations per stage; overrides --size)",
+    )
+    run.add_argument("--gif", help="also write the snapshots as an animated GIF")
     run.add_argument("--out", default="stylized.png", help="output PNG")
     run.add_argument(
         "--force", action="store_true", help="overwrite --out and existing snapshots"

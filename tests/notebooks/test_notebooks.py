@@ -29,6 +29,18 @@ EXPECTED = {
         ],
     ),
     "06_playground": ({"ITERATIONS": 2}, []),
+    "07_beyond_the_report": (
+        {"ITERATIONS": 2, "STAGES": (48, 64)},
+        [
+            "colour_preservation.png",
+            "total_variation.png",
+            "style_blending.png",
+            "masks.png",
+            "style_scale.png",
+            "coarse_to_fine.png",
+            "optimisation.gif",
+        ],
+    ),
     "05_experiments": (
         {"ITERATIONS": 2, "TIMING_ITERATIONS": 2},
         ["content_style_grid.png", "content_strength.png", "content_layer.png"],

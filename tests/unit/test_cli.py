@@ -141,3 +141,77 @@ def test_stylize_keeps_the_image_when_saving_fails(tmp_path, capsys, monkeypatch
     assert "No space left on device" in err
     fallback = err.strip().rsplit("the image is in ", 1)[1]
     assert load_image(fallback).shape[2] == 3
+
+
+def test_stylize_beyond_the_report_options(tmp_path, capsys):
+    out, gif = tmp_path / "o.png", tmp_path / "run.gif"
+    status = main(
+        [
+            "stylize",
+            *TINY,
+            "--out",
+            str(out),
+            "--style",
+            "brick",
+            "grass",
+            "--style-weights",
+            "2",
+            "1",
+            "--preserve-colour",
+            "luminance",
+            "--style-scale",
+            "0.75",
+            "--snapshot-every",
+            "2",
+            "--gif",
+            str(gif),
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    with Image.open(gif) as frames:
+        assert frames.n_frames == 4  # iterations 0, 2, 4, 5
+
+
+def test_stylize_coarse_to_fine_and_masks(tmp_path, capsys):
+    mask = tmp_path / "left.png"
+    pixels = np.zeros((43, 64), np.uint8)
+    pixels[:, :32] = 255
+    Image.fromarray(pixels).save(mask)
+    out = tmp_path / "o.png"
+    status = main(
+        [
+            "stylize",
+            "--weights",
+            "random",
+            "--iterations",
+            "2",
+            "--quiet",
+            "--out",
+            str(out),
+            "--stages",
+            "48",
+            "64",
+            "--style",
+            "brick",
+            "--masks",
+            str(mask),
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    assert load_image(out).shape == (43, 64, 3)
+    assert "after 4 iterations" in capsys.readouterr().out
+
+
+def test_stylize_missing_mask_file_is_named(tmp_path, capsys):
+    status = main(
+        [
+            "stylize",
+            *TINY,
+            "--out",
+            str(tmp_path / "o.png"),
+            "--masks",
+            "a.png",
+            "b.png",
+        ]
+    )
+    assert status == 2 and "No image file at a.png" in capsys.readouterr().err
