@@ -11,6 +11,7 @@ returns everything made so far instead of losing it.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 import warnings
@@ -34,6 +35,17 @@ from course_utils.losses import (
 )
 
 INITS = ("mixed", "content", "noise", "style")
+
+
+class _NoRetracingWarning(logging.Filter):
+    """Every stylize run compiles its own step on purpose; TensorFlow would warn
+    about "retracing" after a few runs (notebook 05 makes dozens)."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+tf.get_logger().addFilter(_NoRetracingWarning())
 OPTIMIZERS = ("adam", "lbfgs")
 COLOUR_MODES = (None, "luminance", "histogram")
 LOSS_NAMES = ("total", "content", "style", "tv")
