@@ -4,6 +4,7 @@ import datetime
 import io
 import time
 
+import ipywidgets
 import numpy as np
 import pytest
 from PIL import Image
@@ -116,15 +117,20 @@ def test_upload_becomes_the_content_image(playground, rng):
     pixels = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
-    playground.uploads["content"].value = (
-        {
-            "name": "mine.png",
-            "type": "image/png",
-            "size": len(buffer.getvalue()),
-            "content": memoryview(buffer.getvalue()),
-            "last_modified": datetime.datetime.now(),
-        },
-    )
+    content = buffer.getvalue()
+    if int(ipywidgets.__version__.split(".")[0]) >= 8:
+        value = (
+            {
+                "name": "mine.png",
+                "type": "image/png",
+                "size": len(content),
+                "content": memoryview(content),
+                "last_modified": datetime.datetime.now(),
+            },
+        )
+    else:  # ipywidgets 7: {name: {"content": bytes, "metadata": {...}}}
+        value = {"mine.png": {"content": content, "metadata": {"name": "mine.png"}}}
+    playground.uploads["content"].set_trait("value", value)  # read-only in 7
     assert playground.content_picker.value == UPLOAD
     np.testing.assert_allclose(playground._image("content"), pixels / 255.0, atol=1e-7)
 
