@@ -114,6 +114,8 @@ def _stylize(args) -> int:
     )
     if result.stopped:
         print(f"Stopped early: {result.stopped}", file=sys.stderr)
+    if result.note:
+        print(result.note)
     return 0
 
 

@@ -85,8 +85,10 @@ def match_histogram(style, content) -> np.ndarray:
     pixels = np.asarray(style, dtype=np.float64).reshape(-1, 3)
     target = np.asarray(content, dtype=np.float64).reshape(-1, 3)
     mean_s, mean_c = pixels.mean(0), target.mean(0)
-    cov_s = np.cov(pixels, rowvar=False) + 1e-6 * np.eye(3)
-    cov_c = np.cov(target, rowvar=False) + 1e-6 * np.eye(3)
+    cov_s, cov_c = np.cov(pixels, rowvar=False), np.cov(target, rowvar=False)
+    # A grey image has a singular covariance; regularise relative to its size.
+    cov_s += (1e-3 * np.trace(cov_s) / 3 + 1e-8) * np.eye(3)
+    cov_c += (1e-3 * np.trace(cov_c) / 3 + 1e-8) * np.eye(3)
     transform = _sqrtm(cov_c) @ np.linalg.inv(_sqrtm(cov_s))
     recoloured = (pixels - mean_s) @ transform.T + mean_c
     return np.clip(recoloured, 0, 1).reshape(np.shape(style)).astype(np.float32)

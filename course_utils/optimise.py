@@ -114,6 +114,11 @@ class StyleTransferSettings:
         _check_choice("preserve_colour", self.preserve_colour, COLOUR_MODES)
         _check_number("style_scale", self.style_scale, low=0.0, strict=True)
         if self.style_weights is not None:
+            if not isinstance(self.style_weights, (list, tuple)):
+                raise TypeError(
+                    "style_weights must be a list with one weight per style image; "
+                    f"got {self.style_weights!r}."
+                )
             object.__setattr__(self, "style_weights", tuple(self.style_weights))
             styles.blend_weights(self.style_weights, len(self.style_weights))
         set_ = object.__setattr__  # the dataclass is frozen; fill in derived forms
@@ -144,7 +149,10 @@ class StyleTransferResult:
         history: {"total", "content", "style", "tv": [loss at iteration 0, 1, ...]}.
         settings: the StyleTransferSettings used.
         wall_time: seconds the optimisation took (targets and compilation included).
-        stopped: None if every iteration ran, else why it stopped early.
+        stopped: None unless the run was interrupted (Ctrl-C, `stop`, a NaN
+            or infinite loss); then why.
+        note: anything else worth knowing, e.g. that L-BFGS converged before
+            the last iteration.
     """
 
     image: np.ndarray
@@ -153,6 +161,7 @@ class StyleTransferResult:
     settings: StyleTransferSettings | None = None
     wall_time: float = 0.0
     stopped: str | None = None
+    note: str | None = None
 
     @property
     def iterations_done(self) -> int:
@@ -220,10 +229,13 @@ def stylize(
         )
     else:
         start = resize_to(load_image(start), content.shape[:2])
+        if settings.preserve_colour == "luminance":  # optimise grey, like x_0 above
+            start = colour.luminance(start)
 
     run = _Run(settings, start, callback, progress, snapshots_dir, stop, present)
     loop = _adam_loop if settings.optimizer == "adam" else _lbfgs_loop
     try:
+        run.check_stop()  # pressed during the set-up
         loop(run, loss_fn)
     except KeyboardInterrupt:
         run.stop("interrupted by the user (KeyboardInterrupt)")
@@ -307,6 +319,11 @@ def make_loss_fn(
                 {name: features[name] for name in layers}, grams, settings.style_layers
             )
     else:
+        if settings.style_weights is not None:
+            raise ValueError(
+                "With masks each style paints its own region, so style_weights "
+                "do not apply; leave them out (or use a mask of 0 for no style)."
+            )
         if len(masks) != len(style_images):
             raise ValueError(
                 f"Got {len(masks)} masks for {len(style_images)} style "
@@ -372,6 +389,7 @@ class _Run:
         self.callback = callback
         self.snapshots_dir = Path(snapshots_dir) if snapshots_dir else None
         self.stopped = None
+        self.note = None
         self.bar = tqdm(
             total=settings.iterations,
             disable=not progress,
@@ -402,6 +420,10 @@ class _Run:
             )
         if self.callback is not None:
             self.callback(iteration, losses, image)
+        self.check_stop()
+
+    def check_stop(self) -> None:
+        """Raise _StopRequested once the `stop` event is set."""
         if self.stop_event is not None and self.stop_event.is_set():
             raise _StopRequested
 
@@ -431,6 +453,10 @@ class _Run:
     def stop(self, reason: str) -> None:
         """End early: keep `reason` and a final snapshot of the last good image."""
         self.stopped = reason
+        self.keep_last_snapshot()
+
+    def keep_last_snapshot(self) -> None:
+        """Make sure the last image recorded is among the snapshots."""
         last = max(self.iterations_done, 0)
         if not self.snapshots or self.snapshots[-1][0] != last:
             self.snapshots.append((last, self.image))
@@ -446,6 +472,7 @@ class _Run:
             self.settings,
             wall_time,
             self.stopped,
+            self.note,
         )
 
 
@@ -485,6 +512,7 @@ def _lbfgs_loop(run: _Run, loss_fn) -> None:
     last = {}
 
     def fun(flat):
+        run.check_stop()  # a line search can take several evaluations
         x = tf.constant(flat.reshape(shape), tf.float32)
         values, gradient = value_and_gradient(x)
         last.update(x=flat.copy(), values=values)
@@ -523,10 +551,12 @@ def _lbfgs_loop(run: _Run, loss_fn) -> None:
         },
     )
     if run.iterations_done < run.settings.iterations:
-        run.stop(
-            f"L-BFGS stopped after {run.iterations_done} iterations: its line "
-            "search could not lower the loss further"
+        run.note = (
+            f"L-BFGS finished after {run.iterations_done} of "
+            f"{run.settings.iterations} iterations: its line search could not "
+            "lower the loss further"
         )
+        run.keep_last_snapshot()
 
 
 def _check_number(name, value, low=None, high=None, strict=False):

@@ -20,13 +20,22 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from course_utils.images import MIN_SIDE, load_image, resize_image, resize_to
+from course_utils.images import (
+    MAX_PIXELS,
+    MIN_SIDE,
+    load_image,
+    resize_image,
+    resize_to,
+)
 from course_utils.losses import feature_matrix, gram_matrix
 
 
 def as_list(styles) -> list:
-    """One style image or a list of them, as a list."""
-    return list(styles) if isinstance(styles, (list, tuple)) else [styles]
+    """One style image or a list of them, as a non-empty list."""
+    styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
+    if not styles:
+        raise ValueError("Give at least one style image.")
+    return styles
 
 
 def blend_weights(weights, count: int) -> list[float]:
@@ -56,6 +65,11 @@ def scale_style(style, content_shape, style_scale: float = 1.0) -> np.ndarray:
     ratio_content = content_shape[0] / content_shape[1]
     if style_scale == 1.0 and abs(ratio_style - ratio_content) < 1e-3:
         return resize_to(style, content_shape[:2])
+    if target**2 > MAX_PIXELS:
+        raise ValueError(
+            f"style_scale={style_scale} makes the style image {target} px on its long "
+            f"side, too large to hold in memory; use a smaller style_scale."
+        )
     if target < MIN_SIDE:
         raise ValueError(
             f"style_scale={style_scale} makes the style image {target} px, under "
@@ -103,7 +117,7 @@ def load_mask(mask, content_shape) -> np.ndarray:
         ValueError: wrong aspect ratio, values outside [0, 1], or an empty mask.
     """
     if isinstance(mask, np.ndarray) and mask.ndim == 2:
-        array = mask.astype(np.float32)
+        array = mask.astype(np.float32) / (255.0 if mask.dtype == np.uint8 else 1.0)
         if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
             raise ValueError(
                 f"A mask must hold values in [0, 1] (1 = inside the region); this one "
@@ -126,7 +140,12 @@ def load_mask(mask, content_shape) -> np.ndarray:
 
 
 def guided_style_loss(features, region_targets, masks, layer_weights) -> tf.Tensor:
-    """Style loss over regions: sum_r sum_l w_l E_l(F^l m_r, A^l_r * mean(m_r^2)).
+    """Style loss over regions: sum_r sum_l w_l E_l(F^l m_r, A^l_r s_r) / s_r.
+
+    s_r = mean(m_r^2) is the region's share of the image: the target is
+    scaled by it because the guided Gram matrix sums over fewer positions,
+    and the term is divided by it so that each region's pixels feel the same
+    pull as in an unmasked run. A mask of ones gives exactly Eq. 4.
 
     Args:
         features: {layer: F^l of the generated image}.
@@ -139,13 +158,17 @@ def guided_style_loss(features, region_targets, masks, layer_weights) -> tf.Tens
         for name, weight in layer_weights.items():
             matrix = feature_matrix(features[name])  # (N, M)
             shape = tuple(features[name].shape[-3:-1])
-            m = tf.reshape(tf.image.resize(mask[..., None], shape), (1, -1))
+            m = tf.image.resize(mask[..., None], shape, antialias=True)
+            m = tf.reshape(m, (1, -1))
             guided = matrix * m
             gram = tf.matmul(guided, guided, transpose_b=True)
-            target = targets[name] * tf.reduce_mean(tf.square(m))
+            share = tf.reduce_mean(tf.square(m))  # the region's share of the image
+            target = targets[name] * share
             num_filters, num_positions = [float(d) for d in matrix.shape]
             scale = 4.0 * num_filters**2 * num_positions**2
-            terms.append(weight * tf.reduce_sum(tf.square(gram - target)) / scale)
+            # / share: a region is painted as strongly per pixel as a whole image
+            error = tf.reduce_sum(tf.square(gram - target)) / (scale * share)
+            terms.append(weight * error)
     return tf.add_n(terms)
 
 

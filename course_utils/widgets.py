@@ -18,6 +18,7 @@ from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
+import tensorflow as tf
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -39,6 +40,9 @@ class Playground:
             weight each); the report's five are ticked.
         output_dir: where Save writes PNG files.
         update_seconds: how often the live image and curves redraw.
+        background: run on a background thread, so Stop works (default: yes,
+            except on Colab, where runs happen in the foreground and the
+            cell's stop button ends them).
     """
 
     def __init__(
@@ -49,8 +53,15 @@ class Playground:
         style_layer_choices=vgg.STYLE_LAYERS,
         output_dir="outputs/playground",
         update_seconds=0.5,
+        background=None,
     ):
         self.weights = weights
+        # Colab does not show widget updates made from a background thread, so
+        # there a run happens in the foreground: stop it with the cell's stop
+        # button (the run keeps its image, as with Ctrl-C).
+        self.background = (
+            "google.colab" not in sys.modules if background is None else background
+        )
         self.output_dir = Path(output_dir)
         self.update_seconds = update_seconds
         self.results = []  # finished (or stopped) runs, oldest first
@@ -81,6 +92,9 @@ class Playground:
         self._started = time.perf_counter()
         self._set_running(True)
         self.progress.max, self.progress.value = settings["iterations"], 0
+        if not self.background:
+            self._work(content, style, settings)
+            return
         self._thread = threading.Thread(
             target=self._work, args=(content, style, settings), daemon=True
         )
@@ -159,18 +173,12 @@ class Playground:
                 stop=self._stop,
                 **settings,
             )
-        except Exception as err:  # shown to the student instead of lost in a thread
-            self.status.value = f"The run failed: {err}"
-        else:
             self.results.append(result)
             self._show(result.image, result.history, result.iterations_done, force=True)
             self._add_to_gallery(result)
-            ending = "stopped" if result.stopped else "finished"
-            self.status.value = (
-                f"Run {len(self.results)} {ending} after {result.iterations_done} "
-                f"iterations in {result.wall_time:.1f} s"
-                + (f" ({result.stopped})" if result.stopped else "")
-            )
+            self.status.value = _summary(len(self.results), result)
+        except Exception as err:  # shown to the student instead of lost in a thread
+            self.status.value = f"The run failed: {_first_line(err)}"
         finally:
             self._set_running(False)
 
@@ -183,6 +191,9 @@ class Playground:
         self._show(image, self._history, iteration)
 
     def _show(self, image, history, iteration, force=False):
+        if not history.get("total"):  # stopped before the first iteration
+            self.image_view.value = png_bytes(image)
+            return
         now = time.perf_counter()
         if not force and now - self._last_draw < self.update_seconds:
             return
@@ -273,8 +284,14 @@ class Playground:
         self.iterations = w.IntSlider(
             value=iterations, min=1, max=5000, description="iterations", **wide
         )
+        largest = 1024 if tf.config.list_physical_devices("GPU") else 512
         self.size = w.IntSlider(
-            value=size, min=32, max=1024, step=32, description="image size (px)", **wide
+            value=min(size, largest),
+            min=32,
+            max=largest,
+            step=32,
+            description="image size (px)",
+            **wide,
         )
         self.init = w.Dropdown(
             options=INITS, value="mixed", description="start image", **wide
@@ -388,6 +405,23 @@ class Playground:
         self.ratio.value = (
             f"&nbsp;alpha / beta = <b>{self.alpha.value / self.beta.value:.3g}</b>"
         )
+
+
+def _summary(number: int, result) -> str:
+    """One status line for a finished or stopped run."""
+    ending = "stopped" if result.stopped else "finished"
+    text = (
+        f"Run {number} {ending} after {result.iterations_done} iterations in "
+        f"{result.wall_time:.1f} s"
+    )
+    reason = result.stopped or result.note
+    return text + (f" ({reason})" if reason else "")
+
+
+def _first_line(error: Exception, limit: int = 300) -> str:
+    """An error message short enough for a one-line label."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def _loss_png(history: dict, show_tv: bool) -> bytes:

@@ -85,3 +85,12 @@ def test_stylize_histogram_mode_runs_and_rejects_unknown_modes(rng):
     assert result.image.shape == (32, 32, 3)
     with pytest.raises(ValueError, match="preserve_colour must be one of"):
         stylize(image, image, preserve_colour="colour", weights=None)
+
+
+def test_match_histogram_of_a_grey_style_stays_in_range(rng):
+    grey = np.repeat(rng.uniform(0.2, 0.8, size=(30, 30, 1)), 3, axis=-1)
+    grey += rng.normal(0, 1 / 255, size=grey.shape)  # JPEG-like noise
+    content = rng.uniform(0.2, 0.6, size=(30, 30, 3)) * [1.0, 0.7, 0.4] + 0.2
+    matched = colour.match_histogram(grey, content)
+    clipped = np.mean((matched <= 0) | (matched >= 1))
+    assert clipped < 0.01, f"{clipped:.1%} of the values were clipped"

@@ -61,3 +61,42 @@ def test_bad_stages(pictures, sizes, iterations, message):
         stylize_coarse_to_fine(
             *pictures, sizes=sizes, iterations=iterations, weights=None
         )
+
+
+def test_lbfgs_converging_early_goes_on_to_the_next_stage(pictures, tmp_path):
+    content = pictures[0]
+    # Content loss only, starting at the content: the gradient is 0 at once.
+    result = stylize_coarse_to_fine(
+        content,
+        content,
+        sizes=(48, 64),
+        iterations=5,
+        optimizer="lbfgs",
+        init="content",
+        beta=0.0,
+        weights=None,
+        progress=False,
+        snapshots_dir=tmp_path,
+    )
+    assert result.image.shape == (48, 64, 3) and result.stopped is None
+    assert "L-BFGS finished after 0 of 5 iterations" in result.note
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stage1_48px", "stage2_64px"]
+
+
+def test_luminance_mode_starts_each_stage_grey(pictures):
+    content = pictures[0]
+    result = stylize_coarse_to_fine(
+        content,
+        content,
+        sizes=(48, 64),
+        iterations=1,
+        init="content",
+        beta=0.0,
+        preserve_colour="luminance",
+        weights=None,
+        progress=False,
+    )
+    # Stage 2 starts from stage 1's (grey, optimised) image: content loss ~ 0
+    # only if the coloured result was turned back into luminance.
+    stage2_start = result.history["content"][1]
+    assert stage2_start < 1e-3 * max(1.0, result.history["content"][0] + 1)

@@ -15,6 +15,7 @@ from course_utils import vgg
 from course_utils.images import load_image
 from course_utils.optimise import (
     StyleTransferSettings,
+    _prepare_images,
     make_loss_fn,
     start_image,
     stylize,
@@ -249,3 +250,59 @@ def test_stylize_lbfgs_non_finite_loss_keeps_the_start_image(images):
     assert "learning_rate" not in result.stopped
     assert [it for it, _ in result.snapshots] == [0]
     np.testing.assert_array_equal(result.image, result.snapshots[0][1])
+
+
+def test_stylize_stop_set_before_the_start_returns_the_start_image(images):
+    stop = threading.Event()
+    stop.set()
+    result = stylize(*images, iterations=50, stop=stop, init="content", **FAST)
+    assert result.stopped == "stopped on request"
+    assert result.iterations_done == 0 and result.history["total"] == []
+    assert [it for it, _ in result.snapshots] == [0]
+    np.testing.assert_array_equal(result.image, load_image(images[0], 64))
+
+
+def test_stylize_explicit_start_image(images):
+    content = load_image(images[0], 64)
+    result = stylize(*images, iterations=1, start=content, beta=0.0, **FAST)
+    assert result.history["content"][0] == 0.0  # started exactly at the content
+
+
+@pytest.mark.parametrize(
+    "preserve, check",
+    [
+        (
+            "histogram",
+            lambda style, content: np.allclose(
+                style.reshape(-1, 3).mean(0), content.reshape(-1, 3).mean(0), atol=0.02
+            ),
+        ),
+        ("luminance", lambda style, content: np.allclose(style[..., 0], style[..., 2])),
+    ],
+)
+def test_colour_modes_prepare_the_style_image(images, preserve, check):
+    settings = StyleTransferSettings(preserve_colour=preserve, size=64, weights=None)
+    content, styles_, _ = _prepare_images(images[0], images[1], settings)
+    assert check(styles_[0], load_image(images[0], 64))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"style_weights": 0.5}, TypeError, "one weight per style image"),
+        ({"style_scale": 200.0}, ValueError, "too large to hold in memory"),
+        (
+            {"style_weights": [1.0], "masks": [np.ones((48, 64), "f4")]},
+            ValueError,
+            "style_weights do not apply",
+        ),
+    ],
+)
+def test_stylize_bad_style_options(images, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        stylize(*images, iterations=1, **FAST, **kwargs)
+
+
+def test_stylize_needs_a_style_image(images):
+    with pytest.raises(ValueError, match="at least one style image"):
+        stylize(images[0], [], iterations=1, **FAST)

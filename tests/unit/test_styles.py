@@ -150,3 +150,10 @@ def test_masks_need_one_per_style(pictures):
         make_loss_fn(
             extractor, content, [first], settings, masks=[np.ones((48, 64), "f4")] * 2
         )
+
+
+def test_load_mask_accepts_uint8_arrays():
+    mask = np.zeros((48, 64), np.uint8)
+    mask[:, :32] = 255
+    loaded = styles.load_mask(mask, (48, 64, 3))
+    assert loaded[:, :30].min() > 0.99 and loaded[:, 34:].max() < 0.01

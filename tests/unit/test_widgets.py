@@ -158,3 +158,34 @@ def test_random_weights_banner(playground):
     assert "random weights" in banner.value
     trained = Playground(weights="imagenet")  # builds controls only, loads nothing
     assert "random weights" not in getattr(trained.widget.children[0], "value", "")
+
+
+def test_foreground_mode_runs_in_the_calling_thread(tmp_path):
+    playground = Playground(
+        weights=None, size=64, iterations=3, background=False, output_dir=tmp_path
+    )
+    playground.run_button.click()  # returns when the run is over
+    assert not playground.is_running and len(playground.results) == 1
+    assert playground.status.value.startswith("Run 1 finished after 3 iterations")
+
+
+def test_a_failing_run_is_reported_in_the_status(playground, monkeypatch):
+    monkeypatch.setattr(playground, "_image", lambda role: np.zeros((40, 40, 3), "f4"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("OOM when allocating tensor\n" + "details " * 200)
+
+    monkeypatch.setattr("course_utils.widgets.stylize", broken)
+    playground.run()
+    assert playground.wait(10)
+    assert playground.status.value == "The run failed: OOM when allocating tensor"
+    assert playground.run_button.disabled is False
+
+
+def test_stop_during_set_up_ends_before_the_first_iteration(playground):
+    playground.iterations.value = 2000
+    playground.run_button.click()
+    playground.stop_button.click()  # at once, while VGG19 is being built
+    assert playground.wait(60)
+    result = playground.results[-1]
+    assert result.stopped == "stopped on request" and result.iterations_done <= 1
