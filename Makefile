@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test lint release notebooks-clean clean
+.PHONY: lab test lint bench release notebooks-clean clean
 
 # Jupyter refuses to run as root unless told (containers often run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -23,6 +23,9 @@ lint: $(INSTALLED)  ## ruff on the package and the tests
 	$(BIN)/ruff check course_utils tests
 	$(BIN)/ruff format --check course_utils tests
 	$(BIN)/python -m tests.notebooks.normalise --check notebooks/*.ipynb
+
+bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (random weights)
+	$(BIN)/python -m course_utils bench --weights random --json outputs/bench.json
 
 release: $(INSTALLED)  ## student versions of the notebooks, in release/style_transfer/
 	$(BIN)/nbgrader generate_assignment style_transfer --force

@@ -6,12 +6,14 @@ A thin layer over `stylize` and the layer tables; run with --help for the option
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
 from course_utils import data, vgg
+from course_utils.bench import CONFIGS, benchmark, format_table
 from course_utils.highres import stylize_coarse_to_fine
 from course_utils.images import save_gif, save_image
 from course_utils.optimise import INITS, OPTIMIZERS, StyleTransferSettings, stylize
@@ -116,6 +118,17 @@ def _stylize(args) -> int:
         print(f"Stopped early: {result.stopped}", file=sys.stderr)
     if result.note:
         print(result.note)
+    return 0
+
+
+def _bench(args) -> int:
+    weights = None if args.weights == "random" else args.weights
+    json_path = _checked_output(Path(args.json), force=True) if args.json else None
+    figures = benchmark(args.size, args.steps, weights, args.configs)
+    print(format_table(figures))
+    if json_path is not None:
+        json_path.write_text(json.dumps(figures, indent=2))
+        print(f"Wrote {json_path}")
     return 0
 
 
@@ -260,6 +273,28 @@ def _parser() -> argparse.ArgumentParser:
         "the path of a VGG19 weights file",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    bench = commands.add_parser(
+        "bench",
+        help="time course_utils against the TensorFlow tutorial's loop",
+        description="Run the TensorFlow tutorial's loop and course_utils' optimisers "
+        "on the identical objective and print speed, cost and memory.",
+    )
+    bench.set_defaults(run=_bench)
+    bench.add_argument("--size", type=int, default=256, help="image size (default 256)")
+    bench.add_argument(
+        "--steps",
+        type=int,
+        default=100,
+        help="baseline steps; the others try to reach its loss",
+    )
+    bench.add_argument(
+        "--weights",
+        default="imagenet",
+        help="imagenet, random or a weights file (speed does not depend on the values)",
+    )
+    bench.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
+    bench.add_argument("--json", help="also write the figures to this JSON file")
 
     layers = commands.add_parser("layers", help="print VGG19's layer table")
     layers.set_defaults(run=_layers)
