@@ -117,13 +117,7 @@ def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
     """Measured float32 matrix-multiply speed here, in GFLOP/s (best of a few)."""
     a = tf.random.uniform((n, n))
     b = tf.random.uniform((n, n))
-    tf.matmul(a, b).numpy()  # warm up
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        tf.matmul(a, b).numpy()
-        best = min(best, time.perf_counter() - started)
-    return 2 * n**3 / best / 1e9
+    return 2 * n**3 / _best_seconds(lambda: tf.matmul(a, b).numpy(), repeats) / 1e9
 
 
 def forward_flops(extractor, height: int, width: int) -> float:
@@ -229,10 +223,17 @@ def _forward_seconds(extractor, content, repeats: int = 3) -> float:
     """Best time of one compiled forward pass through `extractor`."""
     forward = tf.function(lambda image: extractor(image))
     image = tf.constant(content[np.newaxis])
-    forward(image)  # compile
+    return _best_seconds(
+        lambda: [value.numpy() for value in forward(image).values()], repeats
+    )
+
+
+def _best_seconds(run, repeats: int) -> float:
+    """Best wall time of `run()` over `repeats` calls, after one warm-up call."""
+    run()  # compiles, allocates
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
-        [value.numpy() for value in forward(image).values()]
+        run()
         best = min(best, time.perf_counter() - started)
     return best
