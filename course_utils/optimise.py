@@ -15,7 +15,7 @@ import logging
 import math
 import time
 import warnings
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -133,10 +133,6 @@ class StyleTransferSettings:
             vgg.resolve_layer_weights(self.style_layers, "style layers"),
         )
         set_(self, "weights", vgg.weights_label(self.weights))
-
-    def as_dict(self) -> dict:
-        """The settings as plain Python values (for printing or JSON)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass
