@@ -3,7 +3,7 @@
 The notebooks import what they need from here; each module holds one idea:
 images, vgg (the VGG19 feature model), losses (Eq. 1-5), optimise (the
 loop), plotting, data (sample images and paintings), and for notebook 07
-colour, styles and highres.
+colour and styles.
 """
 
 import os
@@ -16,7 +16,6 @@ __version__ = "0.1.0"
 from course_utils import (  # noqa: E402
     colour,
     data,
-    highres,
     images,
     losses,
     optimise,
@@ -43,7 +42,6 @@ from course_utils.vgg import feature_extractor, resolve_layer  # noqa: E402
 __all__ = [
     "colour",
     "data",
-    "highres",
     "images",
     "losses",
     "optimise",

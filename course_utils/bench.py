@@ -8,6 +8,7 @@ cost per step, memory and the time to reach the tutorial's loss.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import resource
 import time
@@ -58,8 +59,7 @@ def seconds_per_100_iterations(
                 iterations=iterations,
                 callback=clock,
                 progress=False,
-                optimizer="adam",
-                **settings,
+                **{"optimizer": "adam", "stages": 1, **settings},
             )
     finally:
         vgg.clear_cache()  # later runs build VGG19 where TensorFlow places it
@@ -67,33 +67,166 @@ def seconds_per_100_iterations(
     return 100 * per_iteration
 
 
+def precision_timings(
+    content, style, sizes=(512, 1024), iterations=10, weights="imagenet"
+) -> list[dict]:
+    """Milliseconds per Adam iteration on each device, size and precision.
+
+    Precisions are "float32" and "bfloat16"; on a GPU also "tf32", float32
+    with TensorFloat-32 matrix products (TensorFlow's default on NVIDIA
+    GPUs since Ampere), while the "float32" row there has them off.
+
+    Returns:
+        [{"device", "size", "precision", "ms_per_iter"}, ...].
+    """
+    rows = []
+    tf32_was = tf.config.experimental.tensor_float_32_execution_enabled()
+    try:
+        for device in devices():
+            precisions = ["float32", "bfloat16"]
+            if device.startswith("/GPU"):
+                precisions.insert(1, "tf32")
+            for size in sizes:
+                for name in precisions:
+                    tf.config.experimental.enable_tensor_float_32_execution(
+                        name == "tf32"
+                    )
+                    seconds = seconds_per_100_iterations(
+                        content,
+                        style,
+                        device,
+                        iterations=iterations,
+                        size=size,
+                        weights=weights,
+                        precision="float32" if name == "tf32" else name,
+                    )
+                    rows.append(
+                        {
+                            "device": device,
+                            "size": size,
+                            "precision": name,
+                            "ms_per_iter": 10 * seconds,
+                        }
+                    )
+    finally:
+        tf.config.experimental.enable_tensor_float_32_execution(tf32_was)
+    return rows
+
+
+GRID_CONTENTS = ("astronaut", "coffee", "chelsea")
+GRID_STYLES = ("immunohistochemistry", "hubble_deep_field", "brick", "grass", "gravel")
+"""Notebook 05's content x style grid (Figure 4), with the bundled images."""
+
+
+def grid_timings(contents, styles, iterations=10, size=384, weights="imagenet") -> dict:
+    """Wall time of a content x style grid run one by one, then batched.
+
+    Batched, each content image runs with all the styles as one
+    `stylize_batch` (pairs must share a shape, and each content image has
+    its own). Both include compiling, as a student's run does.
+
+    Returns:
+        {"images", "size", "iterations", "one_by_one_s", "batched_s"}.
+    """
+    from course_utils.batch import stylize_batch
+    from course_utils.images import load_image
+
+    contents = [load_image(content, size) for content in contents]
+    styles = [load_image(style, size) for style in styles]
+    options = dict(
+        optimizer="adam",
+        stages=1,
+        iterations=iterations,
+        size=size,
+        weights=weights,
+        progress=False,
+    )
+    started = time.perf_counter()
+    for content in contents:
+        for style in styles:
+            stylize(content, style, **options)
+    middle = time.perf_counter()
+    for content in contents:
+        stylize_batch([content] * len(styles), styles, **options)
+    return {
+        "images": len(contents) * len(styles),
+        "size": size,
+        "iterations": iterations,
+        "one_by_one_s": middle - started,
+        "batched_s": time.perf_counter() - middle,
+    }
+
+
+def format_device_tables(timings: list[dict], grid: dict) -> str:
+    """`precision_timings` and `grid_timings` as text tables."""
+    lines = [f"{'device':8} {'size':>5} {'precision':>10} {'ms/iter':>9}"]
+    lines += [
+        f"{t['device']:8} {t['size']:>5} {t['precision']:>10} {t['ms_per_iter']:>9.1f}"
+        for t in timings
+    ]
+    lines.append(
+        f"content x style grid, {grid['images']} images at {grid['size']} px, "
+        f"{grid['iterations']} Adam iterations each: one by one "
+        f"{grid['one_by_one_s']:.1f} s, one batch per content image "
+        f"{grid['batched_s']:.1f} s ({grid['one_by_one_s'] / grid['batched_s']:.2f}x)"
+    )
+    return "\n".join(lines)
+
+
 # -- the benchmark: the TensorFlow tutorial's loop against course_utils ------
 
-CONFIGS = ("baseline", "adam", "lbfgs", "coarse_to_fine")
-"""What `benchmark` compares, all on the identical objective (the tutorial's)."""
+CONFIGS = {
+    "baseline": None,  # the TensorFlow tutorial's own loop (`baseline.tutorial_run`)
+    "default": {},  # stylize's defaults: L-BFGS, 3 stages, automatic precision
+    "adam": {"optimizer": "adam", "stages": 1, "precision": "float32"},
+    "bf16": {"optimizer": "adam", "stages": 1, "precision": "bfloat16"},
+    "lbfgs": {"optimizer": "lbfgs", "stages": 1, "precision": "float32"},
+    "coarse_to_fine": {"optimizer": "adam", "stages": 3, "precision": "float32"},
+}
+"""What `benchmark` compares: the tutorial's loop, course_utils' default, and
+each lever on its own against float32 Adam. All minimise the same objective."""
 
 
 def benchmark(
-    size=256, steps=100, weights="imagenet", configs=CONFIGS, content=None, style=None
+    size=256,
+    steps=100,
+    weights="imagenet",
+    configs=tuple(CONFIGS),
+    content=None,
+    style=None,
 ) -> dict:
     """Time each configuration in a fresh process and return the figures.
 
     Every configuration minimises the TensorFlow tutorial's loss, which is
-    Eq. 5 with `baseline.equivalent_settings`, from the content image. For
-    each: median seconds per iteration, the step's cost in forward passes,
-    the forward pass's GFLOP/s, the process's peak RSS, the final loss, and
-    the wall time until its loss first reaches the baseline's loss after
-    `steps` steps. Also the float32 matmul peak measured here.
+    Eq. 5 with `baseline.equivalent_settings`, from the content image, for
+    `steps` iterations (the full-size stage's, for coarse-to-fine). For each:
+    median seconds per iteration, the step's cost in forward passes, the
+    forward pass's GFLOP/s, the process's peak RSS, the objective at the
+    content image in the configuration's own precision (`start_loss`: the
+    same for all, up to bfloat16 rounding), the final image's loss in
+    float32 (`final_loss`: one objective scores every result), the wall
+    time until its full-size loss first reaches the baseline's final loss,
+    and its (seconds, loss) trace. Also the float32 matmul peak measured here.
 
     Returns:
         {"size", "steps", "matmul_peak_gflops", name: {...} for each config}.
     """
     from course_utils import data
 
+    unknown = sorted(set(configs) - set(CONFIGS))
+    if unknown:
+        raise ValueError(
+            f"Unknown configurations {unknown}; choose from {list(CONFIGS)}."
+        )
     content = data.image_path(data.DEFAULT_CONTENT) if content is None else content
     style = data.image_path(data.DEFAULT_STYLE) if style is None else style
     context = multiprocessing.get_context("spawn")
-    figures = {"size": size, "steps": steps, "matmul_peak_gflops": matmul_peak_gflops()}
+    figures = {
+        "size": size,
+        "steps": steps,
+        "weights": vgg.weights_label(weights),
+        "matmul_peak_gflops": matmul_peak_gflops(),
+    }
     for name in configs:
         pool = context.Pool(1)  # a fresh process: its own peak memory
         try:
@@ -105,12 +238,20 @@ def benchmark(
             pool.join()
     target = figures.get("baseline", {}).get("final_loss")
     for name in configs:
-        trace = figures[name].pop("trace")
         reached = [
-            seconds for seconds, loss in trace if target is not None and loss <= target
+            seconds
+            for seconds, loss in figures[name]["trace"]
+            if target is not None and loss <= target
         ]
         figures[name]["time_to_baseline_loss_s"] = reached[0] if reached else None
     return figures
+
+
+def bf16_loss_change(figures: dict) -> float | None:
+    """bfloat16 Adam's final loss relative to float32 Adam's, minus 1 (or None)."""
+    if "bf16" not in figures or "adam" not in figures:
+        return None
+    return figures["bf16"]["final_loss"] / figures["adam"]["final_loss"] - 1
 
 
 def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -133,13 +274,17 @@ def forward_flops(extractor, height: int, width: int) -> float:
 
 
 def format_table(figures: dict) -> str:
-    """The benchmark's figures as an aligned text table."""
+    """The benchmark's figures as an aligned text table, speed-ups against the
+    baseline, and bfloat16's final loss against float32's."""
+    base = figures.get("baseline")
     head = (
-        f"{'configuration':15} {'s/iter':>8} {'fwd/step':>9} {'GFLOP/s':>8} "
-        f"{'peak MB':>8} {'to baseline (s)':>16} {'final loss':>11}"
+        f"{'configuration':15} {'s/iter':>7} {'x base':>6} {'fwd/step':>8} "
+        f"{'GFLOP/s':>7} {'peak MB':>7} {'to base loss':>12} {'x base':>6} "
+        f"{'final loss':>10}"
     )
     lines = [
-        f"size {figures['size']} px, {figures['steps']} steps, float32 matmul "
+        f"size {figures['size']} px, {figures['steps']} steps, "
+        f"{figures.get('weights', 'imagenet')} weights, float32 matmul "
         f"peak {figures['matmul_peak_gflops']:.0f} GFLOP/s",
         head,
     ]
@@ -148,11 +293,22 @@ def format_table(figures: dict) -> str:
             continue
         f = figures[name]
         reach = f["time_to_baseline_loss_s"]
+        speed = base["s_per_iter"] / f["s_per_iter"] if base else float("nan")
+        base_reach = base["time_to_baseline_loss_s"] if base else None
+        sooner = base_reach / reach if reach and base_reach else float("nan")
         lines.append(
-            f"{name:15} {f['s_per_iter']:>8.3f} {f['forward_passes_per_step']:>9.2f} "
-            f"{f['gflops']:>8.0f} {f['peak_rss_mb']:>8.0f} "
-            f"{'never' if reach is None else f'{reach:.1f}':>16} "
-            f"{f['final_loss']:>11.4g}"
+            f"{name:15} {f['s_per_iter']:>7.3f} {speed:>6.2f} "
+            f"{f['forward_passes_per_step']:>8.2f} {f['gflops']:>7.0f} "
+            f"{f['peak_rss_mb']:>7.0f} "
+            f"{'never' if reach is None else f'{reach:.1f} s':>12} {sooner:>6.1f} "
+            f"{f['final_loss']:>10.4g}"
+        )
+    change = bf16_loss_change(figures)
+    if change is not None:
+        verdict = "within" if abs(change) <= 0.01 else "NOT within"
+        lines.append(
+            f"bf16 final loss vs float32 after {figures['steps']} steps: "
+            f"{100 * change:+.2f}% ({verdict} 1%)"
         )
     return "\n".join(lines)
 
@@ -163,58 +319,62 @@ def _run_config(name, content, style, size, steps, weights) -> dict:
 
     warnings.filterwarnings("ignore", message="VGG19 has RANDOM")
     from course_utils import baseline
-    from course_utils.highres import stylize_coarse_to_fine
     from course_utils.images import load_image
+    from course_utils.optimise import StyleTransferSettings, make_loss_fn
 
     content = load_image(content, size)
-    objective = baseline.equivalent_settings(content.shape)
-    extractor = vgg.feature_extractor(
-        [*baseline.STYLE_LAYERS, *baseline.CONTENT_LAYERS], weights
+    style = load_image(style)
+    options = dict(
+        size=size,
+        weights=weights,
+        iterations=steps,
+        **baseline.equivalent_settings(content.shape),
+    )
+    lever = CONFIGS[name] if CONFIGS[name] is not None else {"precision": "float32"}
+    settings = StyleTransferSettings(**options, **lever)
+    layers = [*settings.content_layers, *settings.style_layers]
+    extractor = vgg.feature_extractor(layers, weights, 0, settings.precision)
+    start_loss = make_loss_fn(extractor, content, style, settings)(content)["total"]
+    # Every final image is scored by the one float32 objective.
+    exact = dataclasses.replace(settings, precision="float32")
+    objective = make_loss_fn(
+        vgg.feature_extractor(layers, weights, 0, "float32"), content, style, exact
     )
     forward_seconds = _forward_seconds(extractor, content)
     flops = forward_flops(extractor, *content.shape[:2])
     started, trace = time.perf_counter(), []
     if name == "baseline":
         run = baseline.tutorial_run(content, style, steps, size, weights)
-        trace = list(zip(run.seconds, run.losses, strict=True))
+        final_image = run.image
+        # losses[k] is the loss after k steps, seconds[k] when step k + 1 ended
+        after = [*run.losses[1:], float(objective(final_image[np.newaxis])["total"])]
+        trace = [(0.0, run.losses[0]), *zip(run.seconds, after, strict=True)]
     else:
 
         def clock(iteration, losses, image):
             if image.shape[:2] == content.shape[:2]:  # only full-size losses compare
                 trace.append((time.perf_counter() - started, losses["total"]))
 
-        common = dict(
+        final_image = stylize(
+            content,
+            style,
             init="content",
-            weights=weights,
             progress=False,
             callback=clock,
             snapshot_every=steps,
-            **objective,
-        )
-        if name == "coarse_to_fine":  # a quarter, a half, then the full size
-            sizes = sorted({max(48, size // 4), max(48, size // 2), size})
-            iterations = [steps] * (len(sizes) - 1) + [max(2, steps // 4)]
-            stylize_coarse_to_fine(
-                content,
-                style,
-                sizes=sizes,
-                iterations=iterations,
-                optimizer="lbfgs",
-                **common,
-            )
-        else:
-            stylize(
-                content, style, iterations=steps, size=size, optimizer=name, **common
-            )
+            **options,
+            **lever,
+        ).image
     intervals = np.diff([seconds for seconds, _ in trace])
     s_per_iter = float(np.median(intervals[1:] if len(intervals) > 1 else intervals))
     return {
+        "precision": settings.precision,
         "s_per_iter": s_per_iter,
         "forward_passes_per_step": s_per_iter / forward_seconds,
         "gflops": flops / forward_seconds / 1e9,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "final_loss": float(trace[-1][1]),
-        "first_loss": float(trace[0][1]),
+        "start_loss": float(start_loss),
+        "final_loss": float(objective(final_image[np.newaxis])["total"]),
         "trace": trace,
     }
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m course_utils stylize` and `python -m course_utils layers`.
+"""Command line: `python -m course_utils stylize`, `bench` and `layers`.
 
 A thin layer over `stylize` and the layer tables; run with --help for the options.
 """
@@ -12,9 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from course_utils import data, vgg
-from course_utils.bench import CONFIGS, benchmark, format_table
-from course_utils.highres import stylize_coarse_to_fine
+from course_utils import bench, data, plotting, vgg
 from course_utils.images import save_gif, save_image
 from course_utils.optimise import INITS, OPTIMIZERS, StyleTransferSettings, stylize
 
@@ -61,6 +59,8 @@ def _stylize(args) -> int:
         "iterations": args.iterations,
         "size": args.size,
         "optimizer": args.optimizer,
+        "stages": args.stages,
+        "precision": args.precision,
         "init": args.init,
         "noise_ratio": args.noise_ratio,
         "learning_rate": args.learning_rate,
@@ -85,17 +85,7 @@ def _stylize(args) -> int:
         "masks": args.masks,
     }
     styles = [_image_source(style) for style in args.style]
-    if args.stages:
-        settings.pop("size")
-        result = stylize_coarse_to_fine(
-            _image_source(args.content),
-            styles,
-            sizes=args.stages,
-            **options,
-            **settings,
-        )
-    else:
-        result = stylize(_image_source(args.content), styles, **options, **settings)
+    result = stylize(_image_source(args.content), styles, **options, **settings)
     if gif is not None:
         save_gif(result.snapshots, gif)
     try:
@@ -124,8 +114,30 @@ def _stylize(args) -> int:
 def _bench(args) -> int:
     weights = None if args.weights == "random" else args.weights
     json_path = _checked_output(Path(args.json), force=True) if args.json else None
-    figures = benchmark(args.size, args.steps, weights, args.configs)
-    print(format_table(figures))
+    plot_path = _checked_output(Path(args.plot), force=True) if args.plot else None
+    if args.devices:
+        timings = bench.precision_timings(
+            data.image_path(data.DEFAULT_CONTENT),
+            data.image_path(data.DEFAULT_STYLE),
+            args.sizes,
+            args.steps,
+            weights,
+        )
+        grid = bench.grid_timings(
+            [data.image_path(name) for name in bench.GRID_CONTENTS],
+            [data.image_path(name) for name in bench.GRID_STYLES],
+            args.steps,
+            args.size,
+            weights,
+        )
+        print(bench.format_device_tables(timings, grid))
+        figures = {"precision_timings": timings, "grid": grid}
+    else:
+        figures = bench.benchmark(args.size, args.steps, weights, args.configs)
+        print(bench.format_table(figures))
+        if plot_path is not None:
+            plotting.loss_against_time(figures).savefig(plot_path, dpi=120)
+            print(f"Wrote {plot_path}")
     if json_path is not None:
         json_path.write_text(json.dumps(figures, indent=2))
         print(f"Wrote {json_path}")
@@ -216,14 +228,6 @@ def _parser() -> argparse.ArgumentParser:
         choices=["luminance", "histogram"],
         help="keep the content's colours (Gatys et al. 2017)",
     )
-    run.add_argument(
-        "--stages",
-        nargs="+",
-        type=int,
-        metavar="SIZE",
-        help="coarse-to-fine: sizes of the stages, e.g. 256 512 1024 "
-        "(--iterations per stage; overrides --size)",
-    )
     run.add_argument("--gif", help="also write the snapshots as an animated GIF")
     run.add_argument("--out", default="stylized.png", help="output PNG")
     run.add_argument(
@@ -233,6 +237,7 @@ def _parser() -> argparse.ArgumentParser:
         ("alpha", float),
         ("beta", float),
         ("iterations", int),
+        ("stages", int),
         ("size", int),
         ("noise_ratio", float),
         ("learning_rate", float),
@@ -246,7 +251,18 @@ def _parser() -> argparse.ArgumentParser:
             default=_DEFAULTS[name].default,
             help=f"(default {_DEFAULTS[name].default})",
         )
-    run.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    run.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default=_DEFAULTS["optimizer"].default,
+        help=f"(default {_DEFAULTS['optimizer'].default})",
+    )
+    run.add_argument(
+        "--precision",
+        choices=vgg.PRECISIONS,
+        default=_DEFAULTS["precision"].default,
+        help="VGG19's precision (default auto: bfloat16 where the hardware is fast)",
+    )
     run.add_argument(
         "--init",
         choices=INITS,
@@ -274,27 +290,46 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    bench = commands.add_parser(
+    timing = commands.add_parser(
         "bench",
         help="time course_utils against the TensorFlow tutorial's loop",
         description="Run the TensorFlow tutorial's loop and course_utils' optimisers "
         "on the identical objective and print speed, cost and memory.",
     )
-    bench.set_defaults(run=_bench)
-    bench.add_argument("--size", type=int, default=256, help="image size (default 256)")
-    bench.add_argument(
+    timing.set_defaults(run=_bench)
+    timing.add_argument(
+        "--size", type=int, default=256, help="image size (default 256)"
+    )
+    timing.add_argument(
         "--steps",
         type=int,
         default=100,
         help="baseline steps; the others try to reach its loss",
     )
-    bench.add_argument(
+    timing.add_argument(
         "--weights",
         default="imagenet",
         help="imagenet, random or a weights file (speed does not depend on the values)",
     )
-    bench.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
-    bench.add_argument("--json", help="also write the figures to this JSON file")
+    timing.add_argument(
+        "--configs", nargs="+", choices=bench.CONFIGS, default=list(bench.CONFIGS)
+    )
+    timing.add_argument("--json", help="also write the figures to this JSON file")
+    timing.add_argument("--plot", help="also plot loss against wall time to this PNG")
+    timing.add_argument(
+        "--devices",
+        action="store_true",
+        help="instead: ms per Adam iteration on each device (CPU, GPU) at --sizes "
+        "in each precision, and notebook 05's grid at --size one by one vs batched "
+        "(--steps iterations each)",
+    )
+    timing.add_argument(
+        "--sizes",
+        nargs="+",
+        type=int,
+        default=[512, 1024],
+        help="image sizes for --devices (default 512 1024)",
+    )
 
     layers = commands.add_parser("layers", help="print VGG19's layer table")
     layers.set_defaults(run=_layers)

@@ -10,6 +10,7 @@ returns everything made so far instead of losing it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -65,9 +66,17 @@ class StyleTransferSettings:
         init: start image: "mixed" (content mixed with noise at
             `noise_ratio`, the report's choice), "content", "noise" or "style".
         noise_ratio: share of noise in the "mixed" start image, in [0, 1].
-        optimizer: "adam" or "lbfgs" (scipy's L-BFGS-B).
+        optimizer: "adam" (notebook 04's loop, and the faster one in the
+            benchmark, see the README) or "lbfgs" (scipy's L-BFGS-B).
         learning_rate: Adam's step size on pixels in [0, 1] (unused by L-BFGS).
-        iterations: number of optimisation steps.
+        iterations: number of optimisation steps at the full size; each
+            coarse stage (see `stages`) runs a quarter as many.
+        stages: coarse-to-fine stages. 1 runs at `size` only; 3 (the
+            default) runs at a quarter, then half, then the full size, each
+            stage starting from the last one's image upsampled. The coarse
+            stages fix the layout cheaply (a quarter-size iteration costs
+            1/16 of a full one), so the full-size stage starts close to a
+            good image. Stages below MIN_STAGE_SIZE px are left out.
         snapshot_every: keep the image every this many iterations (report: 100).
         size: long side of the generated image in pixels; None keeps the
             content image's size.
@@ -79,6 +88,11 @@ class StyleTransferSettings:
         preserve_colour: None (the report), "luminance" (stylize the
             luminance, keep the content's colours) or "histogram" (recolour
             the style image to the content's colours first).
+        precision: "auto" (the default: bfloat16 where the hardware runs it
+            fast, see `vgg.fast_bfloat16`), "float32" or "bfloat16". VGG19's
+            convolutions run in this precision; losses and Gram matrices are
+            always float32, and so are the last FLOAT32_FINISH (10 %) of the
+            final stage's iterations. Stored resolved ("float32" or "bfloat16").
     """
 
     alpha: float = 1.0
@@ -91,6 +105,7 @@ class StyleTransferSettings:
     optimizer: str = "adam"
     learning_rate: float = 0.02
     iterations: int = 1000
+    stages: int = 3
     snapshot_every: int = 100
     size: int | None = 512
     seed: int = 0
@@ -98,6 +113,7 @@ class StyleTransferSettings:
     style_weights: tuple | None = None
     style_scale: float = 1.0
     preserve_colour: str | None = None
+    precision: str = "auto"
 
     def __post_init__(self):
         check_loss_weights(self.alpha, self.beta)
@@ -106,6 +122,7 @@ class StyleTransferSettings:
         _check_number("learning_rate", self.learning_rate, low=0.0, strict=True)
         _check_count("iterations", self.iterations)
         _check_count("snapshot_every", self.snapshot_every)
+        _check_count("stages", self.stages)
         _check_count("seed", self.seed, minimum=0)
         if self.size is not None:
             _check_count("size", self.size, minimum=32)
@@ -133,6 +150,7 @@ class StyleTransferSettings:
             vgg.resolve_layer_weights(self.style_layers, "style layers"),
         )
         set_(self, "weights", vgg.weights_label(self.weights))
+        set_(self, "precision", vgg.resolve_precision(self.precision))
 
 
 @dataclass
@@ -183,6 +201,10 @@ def stylize(
 ) -> StyleTransferResult:
     """Generate an image with `content`'s content in `style`'s style (Eq. 5).
 
+    By default this is the fast path: Adam, coarse-to-fine in 3 stages and
+    bfloat16 where the hardware has it. Notebook 04's plain loop, at one
+    size, is `stages=1`.
+
     Args:
         content: content image p, anything `load_image` accepts.
         style: style image a, anything `load_image` accepts, or a list of
@@ -190,34 +212,162 @@ def stylize(
             `style_scale` times the content image's size.
         callback: called after each iteration as
             callback(iteration, losses, image) with losses a {name: float}
-            dict and image (H, W, 3) in [0, 1].
+            dict and image (H, W, 3) in [0, 1]. Iterations count over all
+            stages; a stage boundary is seen twice, as the end of one stage
+            and the (upsampled) start of the next.
         progress: show a tqdm progress bar with the losses.
         snapshots_dir: if given, each snapshot is also saved there as
-            iteration_00100.png and so on, as soon as it is taken.
+            iteration_00100.png and so on, as soon as it is taken; with
+            several stages, in one subfolder per stage (stage1_128px, ...),
+            numbered within the stage.
         stop: a threading.Event; once it is set, the run ends after the
             current iteration (the playground's Stop button sets it).
         masks: one mask per style image (path or (H, W) array in [0, 1]):
             style k only paints where mask k is 1 (guided Gram matrices).
         start: an explicit start image, used instead of `init` (resized to
-            the content image's size); coarse-to-fine runs pass the last stage.
+            the first stage's size).
         **settings: any field of StyleTransferSettings (alpha, beta,
             content_layers, style_layers, tv_weight, init, noise_ratio,
-            optimizer, learning_rate, iterations, snapshot_every, size,
-            seed, weights).
+            optimizer, learning_rate, iterations, stages, snapshot_every,
+            size, seed, weights, style_weights, style_scale,
+            preserve_colour, precision).
 
     Returns:
-        StyleTransferResult. After Ctrl-C, `stop`, or a loss that becomes
+        StyleTransferResult: the final image, the snapshots of all stages
+        (their images grow), the history over all iterations (the loss jumps
+        between stages, because every sum grows with the image) and the
+        settings asked for. After Ctrl-C, `stop`, or a loss that becomes
         NaN or infinite, the result holds the image and snapshots made so far
-        and `stopped` says why.
+        and `stopped` says why; L-BFGS converging early ends only its stage.
+    """
+    started = time.perf_counter()
+    settings = StyleTransferSettings(**settings)
+    content = load_image(content, settings.size)
+    sizes = stage_sizes(max(content.shape[:2]), settings.stages)
+    merged, offset, notes = None, 0, []
+    for number, size in enumerate(sizes, start=1):
+        stage = dataclasses.replace(
+            settings,
+            size=size,
+            iterations=settings.iterations
+            if number == len(sizes)
+            else max(1, settings.iterations // 4),
+            # Keep the full size's balance of content and style: L_content
+            # sums over the pixels, E_l does not (it divides by M_l^2).
+            alpha=settings.alpha * _pixel_ratio(content.shape, size),
+        )
+        folder = snapshots_dir
+        if snapshots_dir and len(sizes) > 1:
+            folder = Path(snapshots_dir) / f"stage{number}_{size}px"
+        shifted = (
+            None if callback is None else functools.partial(_shifted, callback, offset)
+        )
+        result = _stylize_stage(
+            content,
+            style,
+            stage,
+            shifted,
+            progress,
+            folder,
+            stop,
+            masks,
+            start,
+            final=number == len(sizes),
+        )
+        merged = _append(merged, result, offset)
+        offset += result.iterations_done
+        notes += [result.note] if result.note else []
+        start = result.image
+        if result.stopped:  # interrupted; L-BFGS converging early is not a stop
+            break
+    merged.settings = settings
+    merged.note = "; ".join(notes) or None
+    merged.wall_time = time.perf_counter() - started
+    return merged
+
+
+FLOAT32_FINISH = 0.1
+"""Share of the final stage's iterations that a bfloat16 run does in float32."""
+
+MIN_STAGE_SIZE = 64
+"""Smallest coarse stage, in pixels: below it there is little style to fix."""
+
+
+def stage_sizes(size: int, stages: int) -> list[int]:
+    """Long sides of the coarse-to-fine stages for a final long side `size`.
+
+    >>> stage_sizes(512, 3)
+    [128, 256, 512]
+    >>> stage_sizes(96, 3)  # 24 and 48 px would be below MIN_STAGE_SIZE
+    [96]
+    """
+    _check_count("stages", stages)
+    coarse = [round(size / 2**k) for k in range(stages - 1, 0, -1)]
+    return [s for s in coarse if s >= MIN_STAGE_SIZE] + [size]
+
+
+def _pixel_ratio(full_shape, size) -> float:
+    """(full image's pixels) / (pixels at long side `size`), about (long/size)^2."""
+    height, width = full_shape[:2]
+    scale = size / max(height, width)
+    return (height * width) / (
+        max(1, round(height * scale)) * max(1, round(width * scale))
+    )
+
+
+def _shifted(callback, offset, iteration, losses, image):
+    callback(offset + iteration, losses, image)
+
+
+def _append(merged, stage, offset):
+    """Add a stage's snapshots and history after those of the earlier stages."""
+    if merged is None:
+        return stage
+    skip = 1  # a stage's iteration 0 is the previous stage's last image
+    merged.snapshots += [
+        (offset + it, image) for it, image in stage.snapshots if it >= skip
+    ]
+    for name, values in stage.history.items():
+        merged.history[name] += values[skip:]
+    merged.image, merged.stopped = stage.image, stage.stopped
+    return merged
+
+
+def _stylize_stage(
+    content,
+    style,
+    settings,
+    callback,
+    progress,
+    snapshots_dir,
+    stop,
+    masks,
+    start,
+    final,
+) -> StyleTransferResult:
+    """One stage: optimise at `settings.size`, from `start` or from `init`.
+
+    In bfloat16 the final stage runs its last FLOAT32_FINISH share of
+    iterations in float32: bfloat16's rounding noise, harmless while the
+    loss falls fast, would otherwise keep the last steps from settling.
     """
     start_time = time.perf_counter()
-    settings = StyleTransferSettings(**settings)
     content, style_images, present = _prepare_images(content, style, settings)
     if masks is not None:
         masks = [styles.load_mask(mask, content.shape) for mask in masks]
     layers = list(settings.content_layers) + list(settings.style_layers)
-    extractor = vgg.feature_extractor(layers, settings.weights, settings.seed)
+    extractor = vgg.feature_extractor(
+        layers, settings.weights, settings.seed, settings.precision
+    )
     loss_fn = make_loss_fn(extractor, content, style_images, settings, masks)
+    phases = [(loss_fn, settings.iterations)]
+    if settings.precision == "bfloat16" and final:
+        exact = vgg.feature_extractor(layers, settings.weights, settings.seed)
+        finish = math.ceil(FLOAT32_FINISH * settings.iterations)
+        phases = [
+            (loss_fn, settings.iterations - finish),
+            (make_loss_fn(exact, content, style_images, settings, masks), finish),
+        ]
     if start is None:
         first_style = resize_to(style_images[0], content.shape[:2])
         start = start_image(
@@ -232,14 +382,14 @@ def stylize(
     loop = _adam_loop if settings.optimizer == "adam" else _lbfgs_loop
     try:
         run.check_stop()  # pressed during the set-up
-        loop(run, loss_fn)
+        loop(run, [(fn, count) for fn, count in phases if count > 0])
     except KeyboardInterrupt:
         run.stop("interrupted by the user (KeyboardInterrupt)")
     except _StopRequested:
         run.stop("stopped on request")
     except _NonFiniteLoss as err:
         run.stop(str(err))
-        warnings.warn(str(err), RuntimeWarning, stacklevel=2)
+        warnings.warn(str(err), RuntimeWarning, stacklevel=3)
     finally:
         run.close()
     return run.result(time.perf_counter() - start_time)
@@ -286,9 +436,10 @@ def make_loss_fn(
 ):
     """Compute the targets once and return image -> {loss name: scalar}.
 
-    The returned function takes a (1, H, W, 3) image in [0, 1] and returns
-    the total loss (Eq. 5 plus tv_weight times total variation) with its
-    parts "content", "style" and "tv".
+    The returned function takes a (1, H, W, 3) image in [0, 1] (and
+    optionally its features, if already computed) and returns the total
+    loss (Eq. 5 plus tv_weight times total variation) with its parts
+    "content", "style" and "tv".
 
     Args:
         extractor: a FeatureExtractor with the content and style layers.
@@ -335,8 +486,9 @@ def make_loss_fn(
                 features, regions, masks, settings.style_layers
             )
 
-    def losses(image):
-        features = extractor(image)
+    def losses(image, features=None):
+        if features is None:  # a batch passes each image's slice of its features
+            features = extractor(image)
         content_term = tf.add_n(
             [
                 weight * content_loss(features[name], content_targets[name])
@@ -389,7 +541,7 @@ class _Run:
         self.bar = tqdm(
             total=settings.iterations,
             disable=not progress,
-            desc=f"stylize ({settings.optimizer})",
+            desc=f"stylize ({settings.optimizer}, {settings.size} px)",
             unit="it",
         )
 
@@ -472,31 +624,59 @@ class _Run:
         )
 
 
-def _adam_loop(run: _Run, loss_fn) -> None:
+def _adam_loop(run: _Run, phases) -> None:
+    """Adam over `phases`, [(loss_fn, iterations), ...], one Adam state throughout."""
     image = tf.Variable(run.start[np.newaxis])
     optimizer = keras.optimizers.Adam(run.settings.learning_rate)
     optimizer.build([image])
 
-    @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            values = loss_fn(image)
-        gradient = tape.gradient(values["total"], image)
-        optimizer.apply_gradients([(gradient, image)])
-        image.assign(tf.clip_by_value(image, 0.0, 1.0))
-        return values
+    def compiled_step(loss_fn):
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                values = loss_fn(image)
+            gradient = tape.gradient(values["total"], image)
+            optimizer.apply_gradients([(gradient, image)])
+            image.assign(tf.clip_by_value(image, 0.0, 1.0))
+            return values
 
-    evaluate = tf.function(loss_fn)
-    previous = run.start
-    for iteration in range(run.settings.iterations):
-        values = step()  # losses of the image before this step
-        run.record(iteration, values, previous)
-        previous = image.numpy()[0]
-    run.record(run.settings.iterations, evaluate(image), previous)
+        return step
+
+    previous, iteration = run.start, 0
+    for loss_fn, count in phases:
+        step = compiled_step(loss_fn)
+        for _ in range(count):
+            values = step()  # losses of the image before this step
+            run.record(iteration, values, previous)
+            previous = image.numpy()[0]
+            iteration += 1
+    run.record(iteration, tf.function(phases[-1][0])(image), previous)
 
 
-def _lbfgs_loop(run: _Run, loss_fn) -> None:
+def _lbfgs_loop(run: _Run, phases) -> None:
+    """L-BFGS over `phases`, [(loss_fn, iterations), ...]; each phase restarts it.
+
+    The last phase gets whatever iterations remain, so a phase whose line
+    search gives up early leaves more to the next (float32) one.
+    """
     shape = (1, *run.start.shape)
+    x = run.start.ravel().astype(np.float64)
+    for number, (loss_fn, count) in enumerate(phases):
+        if number == len(phases) - 1:
+            count = run.settings.iterations - max(run.iterations_done, 0)
+        if count > 0:
+            x = _lbfgs_phase(run, loss_fn, x, count, shape, record_start=number == 0)
+    if run.iterations_done < run.settings.iterations:
+        run.note = (
+            f"L-BFGS finished after {run.iterations_done} of "
+            f"{run.settings.iterations} iterations: its line search could not "
+            "lower the loss further"
+        )
+        run.keep_last_snapshot()
+
+
+def _lbfgs_phase(run, loss_fn, x0, iterations, shape, record_start):
+    """Run scipy's L-BFGS-B from x0 for `iterations`; return the last x."""
 
     @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32)])
     def value_and_gradient(x):
@@ -528,11 +708,11 @@ def _lbfgs_loop(run: _Run, loss_fn) -> None:
             x.reshape(shape[1:]).astype(np.float32),
         )
 
-    x0 = run.start.ravel().astype(np.float64)
-    fun(x0)
-    run.record(0, last["values"], run.start)
+    if record_start:
+        fun(x0)
+        run.record(0, last["values"], run.start)
     # ftol = gtol = 0: run all iterations unless the line search gives up.
-    scipy.optimize.minimize(
+    result = scipy.optimize.minimize(
         fun,
         x0,
         jac=True,
@@ -540,19 +720,13 @@ def _lbfgs_loop(run: _Run, loss_fn) -> None:
         bounds=scipy.optimize.Bounds(0, 1),
         callback=callback,
         options={
-            "maxiter": run.settings.iterations,
-            "maxfun": 20 * run.settings.iterations,
+            "maxiter": iterations,
+            "maxfun": 20 * iterations,
             "ftol": 0,
             "gtol": 0,
         },
     )
-    if run.iterations_done < run.settings.iterations:
-        run.note = (
-            f"L-BFGS finished after {run.iterations_done} of "
-            f"{run.settings.iterations} iterations: its line search could not "
-            "lower the loss further"
-        )
-        run.keep_last_snapshot()
+    return result.x
 
 
 def _check_number(name, value, low=None, high=None, strict=False):

@@ -54,6 +54,11 @@ IMAGENET_WEIGHTS_URL = (
 )
 """Where Keras downloads the ImageNet VGG19 weights without the classifier."""
 
+PRECISIONS = ("auto", "float32", "bfloat16")
+"""How VGG19 computes: "bfloat16" runs its convolutions in bfloat16 (weights
+kept in float32, Keras' "mixed_bfloat16"); "auto" picks it where the
+hardware multiplies bfloat16 fast (`fast_bfloat16`), else "float32"."""
+
 _PAPER_NAME = re.compile(r"^conv(\d)_(\d)$|^pool(\d)$")
 
 
@@ -180,6 +185,7 @@ def weights_label(weights) -> str:
 def clear_cache() -> None:
     """Forget the VGG19 models `load_vgg19` built (they are rebuilt on demand)."""
     _build_vgg19.cache_clear()
+    _bfloat16_copy.cache_clear()
 
 
 def is_trained(model_or_label) -> bool:
@@ -222,13 +228,16 @@ class FeatureExtractor:
     """Map RGB images in [0, 1] to the named VGG19 layer outputs.
 
     Call it with a batch (B, H, W, 3) or one image (H, W, 3); it returns
-    {layer name: features of shape (B, H_l, W_l, N_l)}. The model is built
-    only up to the deepest requested layer.
+    {layer name: features of shape (B, H_l, W_l, N_l)}, always float32 (a
+    bfloat16 model's outputs are cast, so the losses and Gram matrices
+    are computed in float32). The model is built only up to the deepest
+    requested layer.
     """
 
     model: keras.Model
     layers: tuple[str, ...]
     weights_label: str
+    precision: str = "float32"
 
     def __call__(self, images) -> dict[str, tf.Tensor]:
         images = tf.convert_to_tensor(images, dtype=tf.float32)
@@ -239,31 +248,90 @@ class FeatureExtractor:
                 "Expected RGB images of shape (B, H, W, 3) or (H, W, 3); got "
                 f"{tuple(images.shape)}."
             )
-        return self.model(vgg_preprocess(images), training=False)
+        features = self.model(vgg_preprocess(images), training=False)
+        return {name: tf.cast(value, tf.float32) for name, value in features.items()}
 
     @property
     def is_trained(self) -> bool:
         return is_trained(self.weights_label)
 
 
-def feature_extractor(layers, weights="imagenet", seed: int = 0) -> FeatureExtractor:
+def feature_extractor(
+    layers, weights="imagenet", seed: int = 0, precision: str = "float32"
+) -> FeatureExtractor:
     """Build a FeatureExtractor for `layers` (Keras or paper names).
 
     Args:
         layers: iterable of layer names, e.g. STYLE_LAYERS + CONTENT_LAYERS.
         weights: as in `load_vgg19`.
         seed: seed for random weights.
+        precision: one of PRECISIONS; "auto" becomes `resolve_precision`'s choice.
 
     Raises:
-        ValueError: an empty list or an unknown name (the valid ones are listed).
+        ValueError: an empty list, an unknown name (the valid ones are
+            listed) or an unknown precision.
     """
     names = tuple(dict.fromkeys(resolve_layer(name) for name in layers))
     if not names:
         raise ValueError("Name at least one VGG19 layer to extract.")
+    precision = resolve_precision(precision)
     vgg = load_vgg19(weights, seed)
+    if precision == "bfloat16":
+        vgg = _bfloat16_copy(vgg)
     outputs = {name: vgg.get_layer(name).output for name in names}
     model = keras.Model(vgg.inputs, outputs, name="vgg19_features")
-    return FeatureExtractor(model, names, vgg.weights_label)
+    return FeatureExtractor(model, names, vgg.weights_label, precision)
+
+
+def resolve_precision(precision: str) -> str:
+    """Return "float32" or "bfloat16" for a precision setting (see PRECISIONS)."""
+    if precision not in PRECISIONS:
+        raise ValueError(
+            f"precision must be one of {', '.join(map(repr, PRECISIONS))}; "
+            f"got {precision!r}."
+        )
+    if precision == "auto":
+        return "bfloat16" if fast_bfloat16() else "float32"
+    return precision
+
+
+@functools.lru_cache(maxsize=1)
+def fast_bfloat16() -> bool:
+    """True if this machine multiplies bfloat16 faster than float32.
+
+    That is an NVIDIA GPU of compute capability 8.0 or newer (A100, L4,
+    H100, ...; not Colab's T4, which is 7.5), or, without a GPU, a CPU
+    with AVX512-BF16 or AMX-BF16 instructions (read from /proc/cpuinfo, so
+    Linux only).
+    """
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        capability = tf.config.experimental.get_device_details(gpus[0]).get(
+            "compute_capability", (0, 0)
+        )
+        return tuple(capability) >= (8, 0)
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+@functools.lru_cache(maxsize=4)
+def _bfloat16_copy(model: keras.Model) -> keras.Model:
+    """The same VGG19 computing in bfloat16 (Keras' "mixed_bfloat16" policy)."""
+
+    def mixed(layer):
+        config = layer.get_config()
+        if not isinstance(layer, keras.layers.InputLayer):
+            config["dtype"] = "mixed_bfloat16"
+        return layer.__class__.from_config(config)
+
+    copy = keras.models.clone_model(model, clone_function=mixed)
+    copy.set_weights(model.get_weights())
+    copy.trainable = False
+    copy.weights_label = model.weights_label
+    return copy
 
 
 def vgg19_architecture(size: int = 224, include_top: bool = False) -> keras.Model:

@@ -154,6 +154,7 @@ class Playground:
             "tv_weight": self.tv_weight.value,
             "weights": self.weights,
             "snapshot_every": max(1, self.iterations.value // 10),
+            "stages": 1,  # one size, so the live image and curves stay comparable
         }
 
     def _ipython_display_(self):

@@ -30,7 +30,7 @@ EXPECTED = {
     ),
     "06_playground": ({"ITERATIONS": 2}, []),
     "07_beyond_the_report": (
-        {"ITERATIONS": 2, "STAGES": (48, 64)},
+        {"ITERATIONS": 4, "HIGHRES_SIZE": 128},
         [
             "colour_preservation.png",
             "total_variation.png",

@@ -122,7 +122,9 @@ def test_stylize_keyboard_interrupt_keeps_the_partial_result(images, optimizer):
 
 def test_stylize_non_finite_loss_stops_and_keeps_last_finite_image(images):
     with pytest.warns(RuntimeWarning, match="smaller learning_rate"):
-        result = stylize(*images, iterations=5, alpha=1e38, init="content", **FAST)
+        result = stylize(
+            *images, iterations=5, alpha=1e38, init="content", optimizer="adam", **FAST
+        )
     # Iteration 0 is the content image itself (content loss 0, finite); the
     # first step overflows alpha * L_content to inf.
     assert "became inf at iteration 1" in result.stopped
@@ -306,3 +308,45 @@ def test_stylize_bad_style_options(images, kwargs, error, message):
 def test_stylize_needs_a_style_image(images):
     with pytest.raises(ValueError, match="at least one style image"):
         stylize(images[0], [], iterations=1, **FAST)
+
+
+def test_the_defaults_are_the_fast_path():
+    settings = StyleTransferSettings(weights=None)
+    assert settings.optimizer == "adam" and settings.stages == 3
+    assert settings.precision in ("float32", "bfloat16")  # "auto", resolved
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"precision": "half"}, "precision must be one of 'auto', 'float32'"),
+        ({"stages": 0}, "stages must be at least 1; got 0"),
+    ],
+)
+def test_bad_speed_settings(bad, message):
+    with pytest.raises(ValueError, match=message):
+        StyleTransferSettings(weights=None, **bad)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_bfloat16_runs_finish_in_float32(images, optimizer):
+    """The last 10 % of a bfloat16 run's iterations, and its final loss, are
+    computed with float32 VGG19."""
+    content, style = images
+    result = stylize(
+        content, style, iterations=10, optimizer=optimizer, precision="bfloat16", **FAST
+    )
+    assert result.settings.precision == "bfloat16" and result.iterations_done == 10
+    layers = [*result.settings.content_layers, *result.settings.style_layers]
+    resized = load_image(content, 64)
+    exact, rounded = (
+        make_loss_fn(
+            vgg.feature_extractor(layers, None, precision=precision),
+            resized,
+            style,
+            result.settings,
+        )(result.image[np.newaxis])["total"]
+        for precision in ("float32", "bfloat16")
+    )
+    assert result.history["total"][-1] == pytest.approx(float(exact), rel=1e-5)
+    assert float(rounded) != pytest.approx(float(exact), rel=1e-5)
