@@ -2,8 +2,8 @@
 
 The notebooks import what they need from here; each module holds one idea:
 images, vgg (the VGG19 feature model), losses (Eq. 1-5), optimise (the
-loop), plotting, data (sample images and paintings), and for notebook 07
-colour and styles.
+loop), batch (many pairs at once), bench (timing), plotting, data (sample
+images and paintings), and for notebook 07 colour and styles.
 """
 
 import os
@@ -14,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 __version__ = "0.1.0"
 
 from course_utils import (  # noqa: E402
+    batch,
     colour,
     data,
     images,
@@ -23,6 +24,7 @@ from course_utils import (  # noqa: E402
     styles,
     vgg,
 )
+from course_utils.batch import stylize_batch  # noqa: E402
 from course_utils.images import load_image, save_image  # noqa: E402
 from course_utils.losses import (  # noqa: E402
     content_loss,
@@ -40,6 +42,7 @@ from course_utils.optimise import (  # noqa: E402
 from course_utils.vgg import feature_extractor, resolve_layer  # noqa: E402
 
 __all__ = [
+    "batch",
     "colour",
     "data",
     "images",
@@ -59,6 +62,7 @@ __all__ = [
     "style_layer_loss",
     "style_loss",
     "stylize",
+    "stylize_batch",
     "total_loss",
     "total_variation_loss",
 ]
