@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import keras
 import numpy as np
@@ -150,11 +151,13 @@ def stylize_batch(
         reason = "stopped on request"
     except _NonFiniteLoss as err:
         reason = str(err)
+        warnings.warn(reason, RuntimeWarning, stacklevel=2)
     finally:
         bar.close()
     wall_time = time.perf_counter() - started
     results = []
     for run in runs:
+        run.close()
         if reason is not None:
             run.stop(reason)
         results.append(run.result(wall_time))

@@ -70,7 +70,8 @@ class StyleTransferSettings:
             benchmark, see the README) or "lbfgs" (scipy's L-BFGS-B).
         learning_rate: Adam's step size on pixels in [0, 1] (unused by L-BFGS).
         iterations: number of optimisation steps at the full size; each
-            coarse stage (see `stages`) runs a quarter as many.
+            coarse stage (see `stages`) runs a quarter as many more, so the
+            default 3 stages record 1.5 times `iterations` in all.
         stages: coarse-to-fine stages. 1 runs at `size` only; 3 (the
             default) runs at a quarter, then half, then the full size, each
             stage starting from the last one's image upsampled. The coarse
@@ -253,27 +254,41 @@ def stylize(
             if number == len(sizes)
             else max(1, settings.iterations // 4),
             # Keep the full size's balance of content and style: L_content
-            # sums over the pixels, E_l does not (it divides by M_l^2).
+            # sums over the pixels, E_l does not (it divides by M_l^2). The
+            # optional tv_weight is left as it is.
             alpha=settings.alpha * _pixel_ratio(content.shape, size),
         )
+        if merged is not None and stop is not None and stop.is_set():
+            merged.stopped = "stopped on request"
+            break
         folder = snapshots_dir
         if snapshots_dir and len(sizes) > 1:
             folder = Path(snapshots_dir) / f"stage{number}_{size}px"
         shifted = (
             None if callback is None else functools.partial(_shifted, callback, offset)
         )
-        result = _stylize_stage(
-            content,
-            style,
-            stage,
-            shifted,
-            progress,
-            folder,
-            stop,
-            masks,
-            start,
-            final=number == len(sizes),
-        )
+        try:
+            result = _stylize_stage(
+                content,
+                style,
+                stage,
+                shifted,
+                progress,
+                folder,
+                stop,
+                masks,
+                start,
+                final=number == len(sizes),
+            )
+        except KeyboardInterrupt:  # during a later stage's set-up: keep the earlier
+            if merged is None:
+                raise
+            merged.stopped = "interrupted by the user (KeyboardInterrupt)"
+            break
+        if len(sizes) > 1:  # say which stage a message is about
+            where = f"stage {number} of {len(sizes)} ({size} px): "
+            result.note = result.note and where + result.note
+            result.stopped = result.stopped and where + result.stopped
         merged = _append(merged, result, offset)
         offset += result.iterations_done
         notes += [result.note] if result.note else []

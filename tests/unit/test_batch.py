@@ -67,7 +67,8 @@ def test_a_stopped_batch_keeps_every_image(pairs):
 
 
 def test_a_non_finite_loss_stops_the_whole_batch(pairs):
-    results = stylize_batch(*pairs, alpha=1e38, init="content", **SETTINGS)
+    with pytest.warns(RuntimeWarning, match="Image 0 of the batch"):
+        results = stylize_batch(*pairs, alpha=1e38, init="content", **SETTINGS)
     assert all(
         "Image 0 of the batch: The loss became inf" in r.stopped for r in results
     )

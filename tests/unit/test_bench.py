@@ -1,9 +1,12 @@
 """Timing per 100 iterations (figures only, no limits asserted)."""
 
+import math
+
 import numpy as np
 import pytest
 
 from course_utils import bench
+from course_utils.optimise import FLOAT32_FINISH
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
@@ -16,6 +19,30 @@ def test_seconds_per_100_iterations_is_a_positive_time(rng):
     image = rng.uniform(size=(40, 40, 3)).astype("f4")
     seconds = bench.seconds_per_100_iterations(
         image, image, iterations=3, weights=None, size=32
+    )
+    assert np.isfinite(seconds) and seconds > 0
+
+
+@pytest.mark.parametrize(
+    "iterations, precision, steps",
+    [
+        (9, "bfloat16", 10),
+        (20, "bfloat16", 23),
+        (2, "bfloat16", 3),
+        (20, "float32", 20),
+    ],
+)
+def test_bfloat16_timing_runs_past_the_float32_finish(iterations, precision, steps):
+    total = bench.steps_before_finish(iterations, precision)
+    assert total == steps
+    finish = math.ceil(FLOAT32_FINISH * total) if precision == "bfloat16" else 0
+    assert total - finish == iterations  # exactly `iterations` steps before it
+
+
+def test_bfloat16_seconds_per_100_iterations(rng):
+    image = rng.uniform(size=(40, 40, 3)).astype("f4")
+    seconds = bench.seconds_per_100_iterations(
+        image, image, iterations=3, weights=None, size=32, precision="bfloat16"
     )
     assert np.isfinite(seconds) and seconds > 0
 

@@ -115,7 +115,7 @@ def test_a_stop_in_the_first_stage_ends_the_run(pictures):
         stop=stop,
         callback=lambda it, *_: stop.set() if it == 1 else None,
     )
-    assert result.stopped == "stopped on request"
+    assert result.stopped == "stage 1 of 2 (64 px): stopped on request"
     assert result.image.shape == (48, 64, 3) and result.iterations_done == 1
 
 
