@@ -24,6 +24,7 @@ from course_utils.optimise import (
     FLOAT32_FINISH,
     LOSS_NAMES,
     StyleTransferSettings,
+    _adam_step,
     _NonFiniteLoss,
     _prepare_images,
     _Run,
@@ -113,20 +114,7 @@ def stylize_batch(
     optimizer = keras.optimizers.Adam(settings.learning_rate)
     optimizer.build([image])
 
-    def compiled_step(batch_losses):
-        @tf.function
-        def step():
-            with tf.GradientTape() as tape:
-                values = batch_losses(image)
-                summed = tf.reduce_sum(values["total"])
-            gradient = tape.gradient(summed, image)
-            optimizer.apply_gradients([(gradient, image)])
-            image.assign(tf.clip_by_value(image, 0.0, 1.0))
-            return values
-
-        return step
-
-    steps = [compiled_step(objective) for objective in objectives]
+    steps = [_adam_step(image, optimizer, objective) for objective in objectives]
     bar = tqdm(
         total=settings.iterations,
         disable=not progress,

@@ -8,7 +8,6 @@ cost per step, memory and the time to reach the tutorial's loss.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import multiprocessing
 import resource
@@ -353,12 +352,12 @@ def _run_config(name, content, style, size, steps, weights) -> dict:
     settings = StyleTransferSettings(**options, **lever)
     layers = [*settings.content_layers, *settings.style_layers]
     extractor = vgg.feature_extractor(layers, weights, 0, settings.precision)
-    start_loss = make_loss_fn(extractor, content, style, settings)(content)["total"]
-    # Every final image is scored by the one float32 objective.
-    exact = dataclasses.replace(settings, precision="float32")
-    objective = make_loss_fn(
-        vgg.feature_extractor(layers, weights, 0, "float32"), content, style, exact
-    )
+    loss_fn = make_loss_fn(extractor, content, style, settings)
+    start_loss = loss_fn(content)["total"]
+    objective = loss_fn  # every final image is scored by the one float32 objective
+    if settings.precision != "float32":
+        exact = vgg.feature_extractor(layers, weights, 0, "float32")
+        objective = make_loss_fn(exact, content, style, settings)
     forward_seconds = _forward_seconds(extractor, content)
     flops = forward_flops(extractor, *content.shape[:2])
     started, trace = time.perf_counter(), []

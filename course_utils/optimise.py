@@ -645,27 +645,34 @@ def _adam_loop(run: _Run, phases) -> None:
     optimizer = keras.optimizers.Adam(run.settings.learning_rate)
     optimizer.build([image])
 
-    def compiled_step(loss_fn):
-        @tf.function
-        def step():
-            with tf.GradientTape() as tape:
-                values = loss_fn(image)
-            gradient = tape.gradient(values["total"], image)
-            optimizer.apply_gradients([(gradient, image)])
-            image.assign(tf.clip_by_value(image, 0.0, 1.0))
-            return values
-
-        return step
-
     previous, iteration = run.start, 0
     for loss_fn, count in phases:
-        step = compiled_step(loss_fn)
+        step = _adam_step(image, optimizer, loss_fn)
         for _ in range(count):
             values = step()  # losses of the image before this step
             run.record(iteration, values, previous)
             previous = image.numpy()[0]
             iteration += 1
     run.record(iteration, tf.function(phases[-1][0])(image), previous)
+
+
+def _adam_step(image: tf.Variable, optimizer, loss_fn):
+    """Compile one Adam step on `image`, pixels clipped to [0, 1] after it.
+
+    The step returns loss_fn's losses of the image before the step. For a
+    batch, "total" holds one loss per image; their sum is what is lowered.
+    """
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            values = loss_fn(image)
+            summed = tf.reduce_sum(values["total"])
+        optimizer.apply_gradients([(tape.gradient(summed, image), image)])
+        image.assign(tf.clip_by_value(image, 0.0, 1.0))
+        return values
+
+    return step
 
 
 def _lbfgs_loop(run: _Run, phases) -> None:
