@@ -19,18 +19,17 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from course_utils import vgg
-from course_utils.images import resize_to
 from course_utils.optimise import (
-    FLOAT32_FINISH,
     LOSS_NAMES,
     StyleTransferSettings,
     _adam_step,
     _NonFiniteLoss,
     _prepare_images,
     _Run,
+    _start_from_init,
     _StopRequested,
+    float32_finish,
     make_loss_fn,
-    start_image,
 )
 
 
@@ -82,11 +81,9 @@ def stylize_batch(
             "shape separately (e.g. one content image with all styles)."
         )
     layers = list(settings.content_layers) + list(settings.style_layers)
-    precisions = [settings.precision]
-    finish_from = settings.iterations
-    if settings.precision == "bfloat16":  # the last steps in float32, as in stylize
-        precisions.append("float32")
-        finish_from -= math.ceil(FLOAT32_FINISH * settings.iterations)
+    finish = float32_finish(settings.iterations, settings.precision)
+    finish_from = settings.iterations - finish  # then float32, as in stylize
+    precisions = [settings.precision] + (["float32"] if finish else [])
     objectives = [
         _batch_losses(
             vgg.feature_extractor(layers, settings.weights, settings.seed, precision),
@@ -96,16 +93,7 @@ def stylize_batch(
         )
         for precision in precisions
     ]
-    starts = [
-        start_image(
-            c,
-            resize_to(s[0], c.shape[:2]),
-            settings.init,
-            settings.noise_ratio,
-            settings.seed,
-        )
-        for c, s, _ in prepared
-    ]
+    starts = [_start_from_init(c, s, settings) for c, s, _ in prepared]
     runs = [
         _Run(settings, x0, None, False, None, None, present)
         for x0, (_, _, present) in zip(starts, prepared)

@@ -8,7 +8,6 @@ cost per step, memory and the time to reach the tutorial's loss.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import resource
 import time
@@ -17,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import vgg
-from course_utils.optimise import FLOAT32_FINISH, stylize
+from course_utils.optimise import float32_finish, stylize
 
 
 def devices() -> list[str]:
@@ -78,10 +77,10 @@ def steps_before_finish(iterations: int, precision: str) -> int:
     >>> steps_before_finish(9, "bfloat16"), steps_before_finish(9, "float32")
     (10, 9)
     """
+    precision = vgg.resolve_precision(precision)
     total = iterations
-    if vgg.resolve_precision(precision) == "bfloat16":
-        while total - math.ceil(FLOAT32_FINISH * total) < iterations:
-            total += 1
+    while total - float32_finish(total, precision) < iterations:
+        total += 1
     return total
 
 

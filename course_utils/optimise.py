@@ -376,18 +376,15 @@ def _stylize_stage(
     )
     loss_fn = make_loss_fn(extractor, content, style_images, settings, masks)
     phases = [(loss_fn, settings.iterations)]
-    if settings.precision == "bfloat16" and final:
+    finish = float32_finish(settings.iterations, settings.precision) if final else 0
+    if finish:
         exact = vgg.feature_extractor(layers, settings.weights, settings.seed)
-        finish = math.ceil(FLOAT32_FINISH * settings.iterations)
         phases = [
             (loss_fn, settings.iterations - finish),
             (make_loss_fn(exact, content, style_images, settings, masks), finish),
         ]
     if start is None:
-        first_style = resize_to(style_images[0], content.shape[:2])
-        start = start_image(
-            content, first_style, settings.init, settings.noise_ratio, settings.seed
-        )
+        start = _start_from_init(content, style_images, settings)
     else:
         start = resize_to(load_image(start), content.shape[:2])
         if settings.preserve_colour == "luminance":  # optimise grey, like x_0 above
@@ -427,6 +424,20 @@ def _prepare_images(content, style, settings):
         present = functools.partial(colour.combine_luminance, content)
         return colour.luminance(content), grey, present
     return content, style_images, _identity
+
+
+def float32_finish(iterations: int, precision: str) -> int:
+    """How many of a final stage's `iterations` run in float32: the last
+    FLOAT32_FINISH share for "bfloat16", none for "float32"."""
+    return math.ceil(FLOAT32_FINISH * iterations) if precision == "bfloat16" else 0
+
+
+def _start_from_init(content, style_images, settings) -> np.ndarray:
+    """x_0 of `settings.init` for the prepared content and style images."""
+    first_style = resize_to(style_images[0], content.shape[:2])
+    return start_image(
+        content, first_style, settings.init, settings.noise_ratio, settings.seed
+    )
 
 
 def start_image(content, style, init: str, noise_ratio: float, seed: int) -> np.ndarray:
