@@ -3,9 +3,16 @@
 The notebooks import what they need from here; each module holds one idea:
 images, vgg (the VGG19 feature model), losses (Eq. 1-5), optimise (the
 loop), batch (many pairs at once), bench (timing), plotting, data (sample
-images and paintings), and for notebook 07 colour and styles.
+images and paintings), for notebook 07 colour and styles, and for the graded
+tests exercises and limits. The instructor's grading tools are the
+subpackage `course_utils.grading`.
+
+Modules load on first use (`cu.stylize`, `from course_utils import plotting`):
+TensorFlow takes about 4 s to import, and the grading tools, which run in
+nbgrader's own processes, never need it.
 """
 
+import importlib
 import os
 
 # Keep TensorFlow's C++ start-up chatter out of the notebooks; errors still show.
@@ -13,56 +20,46 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
-from course_utils import (  # noqa: E402
-    batch,
-    colour,
-    data,
-    images,
-    losses,
-    optimise,
-    plotting,
-    styles,
-    vgg,
-)
-from course_utils.batch import stylize_batch  # noqa: E402
-from course_utils.images import load_image, save_image  # noqa: E402
-from course_utils.losses import (  # noqa: E402
-    content_loss,
-    gram_matrix,
-    style_layer_loss,
-    style_loss,
-    total_loss,
-    total_variation_loss,
-)
-from course_utils.optimise import (  # noqa: E402
-    StyleTransferResult,
-    StyleTransferSettings,
-    stylize,
-)
-from course_utils.vgg import feature_extractor, resolve_layer  # noqa: E402
-
-__all__ = [
+_MODULES = (
     "batch",
     "colour",
     "data",
+    "exercises",
     "images",
+    "limits",
     "losses",
     "optimise",
     "plotting",
     "styles",
     "vgg",
-    "StyleTransferResult",
-    "StyleTransferSettings",
-    "content_loss",
-    "feature_extractor",
-    "gram_matrix",
-    "load_image",
-    "resolve_layer",
-    "save_image",
-    "style_layer_loss",
-    "style_loss",
-    "stylize",
-    "stylize_batch",
-    "total_loss",
-    "total_variation_loss",
-]
+)
+_NAMES = {
+    "stylize_batch": "batch",
+    "load_image": "images",
+    "save_image": "images",
+    "content_loss": "losses",
+    "gram_matrix": "losses",
+    "style_layer_loss": "losses",
+    "style_loss": "losses",
+    "total_loss": "losses",
+    "total_variation_loss": "losses",
+    "StyleTransferResult": "optimise",
+    "StyleTransferSettings": "optimise",
+    "stylize": "optimise",
+    "feature_extractor": "vgg",
+    "resolve_layer": "vgg",
+}
+
+__all__ = [*_MODULES, *_NAMES]
+
+
+def __getattr__(name):
+    if name in _MODULES:
+        return importlib.import_module(f"course_utils.{name}")
+    if name in _NAMES:
+        return getattr(importlib.import_module(f"course_utils.{_NAMES[name]}"), name)
+    raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

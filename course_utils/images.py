@@ -17,6 +17,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
+from course_utils import limits
+
 MIN_SIDE = 32
 """Smallest side, in pixels, that VGG19's five pooling stages can handle."""
 
@@ -37,7 +39,8 @@ def load_image(source, max_dim: int | None = None) -> np.ndarray:
             cache), a PIL image, or an array of shape (H, W), (H, W, 1),
             (H, W, 3) or (H, W, 4), uint8 in 0-255 or float in [0, 1].
         max_dim: if given, resize so that the longer side is `max_dim`
-            pixels, keeping the aspect ratio.
+            pixels, keeping the aspect ratio. While nbgrader grades, at most
+            `limits.GRADING_MAX_SIZE`, given or not.
 
     Returns:
         np.ndarray of shape (H, W, 3), float32 in [0, 1].
@@ -49,6 +52,7 @@ def load_image(source, max_dim: int | None = None) -> np.ndarray:
     """
     if max_dim is not None:
         _check_size("max_dim", max_dim)
+    max_dim = limits.image_size(max_dim)
     if isinstance(source, Image.Image):
         pil = _to_rgb(source)
     elif isinstance(source, (np.ndarray, tf.Tensor)):

@@ -25,7 +25,7 @@ import scipy.optimize
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from course_utils import colour, styles, vgg
+from course_utils import colour, limits, styles, vgg
 from course_utils.images import load_image, resize_to, save_image
 from course_utils.losses import (
     check_loss_weights,
@@ -71,7 +71,8 @@ class StyleTransferSettings:
         learning_rate: Adam's step size on pixels in [0, 1] (unused by L-BFGS).
         iterations: number of optimisation steps at the full size; each
             coarse stage (see `stages`) runs a quarter as many more, so the
-            default 3 stages record 1.5 times `iterations` in all.
+            default 3 stages record 1.5 times `iterations` in all. While
+            nbgrader grades, `iterations` and `size` are capped (`limits`).
         stages: coarse-to-fine stages. 1 runs at `size` only; 3 (the
             default) runs at a quarter, then half, then the full size, each
             stage starting from the last one's image upsampled. The coarse
@@ -140,6 +141,8 @@ class StyleTransferSettings:
             object.__setattr__(self, "style_weights", tuple(self.style_weights))
             styles.blend_weights(self.style_weights, len(self.style_weights))
         set_ = object.__setattr__  # the dataclass is frozen; fill in derived forms
+        set_(self, "iterations", limits.iterations(self.iterations))
+        set_(self, "size", limits.image_size(self.size))
         set_(
             self,
             "content_layers",

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from course_utils import limits
 from course_utils.images import vgg_preprocess
 
 NUM_CONVS_PER_BLOCK = (2, 2, 4, 4, 4)
@@ -167,7 +168,11 @@ def load_vgg19(weights="imagenet", seed: int = 0) -> keras.Model:
 
 
 def weights_label(weights) -> str:
-    """Return "imagenet", "random" or the absolute path of a weights file."""
+    """Return "imagenet", "random" or the absolute path of a weights file.
+
+    While nbgrader grades, always "random" (see `limits`).
+    """
+    weights = limits.weights(weights)
     if weights is None or weights == "random":
         return "random"
     if weights == "imagenet":
@@ -188,10 +193,15 @@ def clear_cache() -> None:
     _bfloat16_copy.cache_clear()
 
 
-def is_trained(model_or_label) -> bool:
-    """True unless the weights are random (a model built with weights=None)."""
-    label = getattr(model_or_label, "weights_label", model_or_label)
-    return label != "random"
+def is_trained(weights) -> bool:
+    """True unless the weights are random.
+
+    Args:
+        weights: a model `load_vgg19` built, a label from `weights_label`, or
+            a `weights` argument ("imagenet", a file path, None or "random").
+    """
+    label = getattr(weights, "weights_label", weights)
+    return label not in (None, "random") and weights_label(label) != "random"
 
 
 @functools.lru_cache(maxsize=4)

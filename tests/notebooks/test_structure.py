@@ -71,7 +71,7 @@ def test_setup_then_parameters_and_no_other_imports(path):
     assert f'"git+{REPOSITORY}.git"' in setup.source
     assert "google.colab" in setup.source and "__version__" in setup.source
     assert "parameters" in parameters.metadata.get("tags", [])
-    for name in ("SIZE", "WEIGHTS", "OUTPUT_DIR", "if GRADING:"):
+    for name in ("SIZE", "WEIGHTS", "OUTPUT_DIR"):
         assert name in parameters.source, f"{path.name}: parameters cell lacks {name}"
     for cell in body:
         assert not re.search(r"^\s*(import|from) \w", cell.source, re.MULTILINE), (

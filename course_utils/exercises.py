@@ -1,0 +1,136 @@
+"""What keeps each graded exercise independent, and the student's own work.
+
+Every graded test cell runs its checks inside `isolated(name, globals())`:
+
+- While the test runs, the functions the exercise builds on are the package's
+  reference versions (for `style_loss`: `gram_matrix` and `style_layer_loss`),
+  so a mistake in `gram_matrix` costs the points of `gram_matrix`'s tests
+  only, not those of every function built on it. The student's own versions
+  are put back afterwards.
+- An exercise answered with the package's implementation of the same job
+  fails with `ReferenceImplementationUsed`: when the student's function is
+  that implementation (an alias or an import), or calls it while it runs.
+  Helpers such as `colour.rgb_to_yiq` stay allowed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import sys
+
+from course_utils import colour, losses
+
+REFERENCES = {
+    "content_loss": losses.content_loss,
+    "gram_matrix": losses.gram_matrix,
+    "style_layer_loss": losses.style_layer_loss,
+    "style_loss": losses.style_loss,
+    "total_loss": losses.total_loss,
+    "combine_luminance": colour.combine_luminance,
+}
+"""{exercise: the package function that does the same job}."""
+
+BUILDS_ON = {
+    "style_layer_loss": ("gram_matrix",),
+    "style_loss": ("style_layer_loss",),
+}
+"""{exercise: the exercises its solution calls}; the chain is followed down."""
+
+
+class ReferenceImplementationUsed(AssertionError):
+    """A solution used the package's implementation of its own exercise."""
+
+
+def building_blocks(name: str) -> list[str]:
+    """The exercises `name` builds on, directly or further down the chain."""
+    blocks = []
+    for block in BUILDS_ON.get(name, ()):
+        for found in (block, *building_blocks(block)):
+            if found not in blocks:
+                blocks.append(found)
+    return blocks
+
+
+@contextlib.contextmanager
+def isolated(name: str, namespace: dict):
+    """Test the exercise `name` on its own (see the module docstring).
+
+    Args:
+        name: the exercise's function name, a key of REFERENCES or BUILDS_ON.
+        namespace: the notebook's globals(), where the student's functions live.
+
+    Raises:
+        KeyError: `name` is not an exercise this module knows.
+        ReferenceImplementationUsed: the solution is, or calls, the reference.
+    """
+    if name not in REFERENCES and name not in BUILDS_ON:
+        raise KeyError(f"No exercise called {name!r}; known: {', '.join(REFERENCES)}.")
+    blocks = building_blocks(name)
+    missing = object()
+    students = {block: namespace.get(block, missing) for block in blocks}
+    namespace.update({block: REFERENCES[block] for block in blocks})
+    reference = REFERENCES.get(name)
+    solution = namespace.get(name)
+    watch = _CallWatch(reference, solution)
+    try:
+        with watch:
+            yield
+    finally:
+        for block, function in students.items():
+            if function is missing:
+                namespace.pop(block, None)
+            else:
+                namespace[block] = function
+    if reference is not None and (_code(solution) is _code(reference) or watch.seen):
+        where = f"{reference.__module__}.{reference.__name__}"
+        raise ReferenceImplementationUsed(
+            f"Your {name} uses {where}, the course package's own implementation, "
+            "so this exercise scores 0. Write it yourself with TensorFlow or NumPy "
+            "operations; the tests then grade your code."
+        )
+
+
+def _code(function):
+    """The code object a function runs (through decorators and tf.function)."""
+    function = getattr(function, "python_function", function)
+    try:
+        function = inspect.unwrap(function)
+    except ValueError:
+        return None
+    return getattr(function, "__code__", None)
+
+
+class _CallWatch:
+    """Notice whether `reference` runs while `solution` is on the call stack.
+
+    A profile hook (`sys.setprofile`) sees every Python call; the test's own
+    calls of the reference (to compute expected values) do not count.
+    """
+
+    def __init__(self, reference, solution):
+        self.reference_code = _code(reference)
+        self.solution_code = _code(solution)
+        self.seen = False
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = sys.getprofile()
+        if self.reference_code is not None and self.solution_code is not None:
+            sys.setprofile(self._on_event)
+        return self
+
+    def __exit__(self, *exc_info):
+        sys.setprofile(self._previous)
+        return False
+
+    def _on_event(self, frame, event, arg):
+        if event == "call" and frame.f_code is self.reference_code:
+            caller = frame.f_back
+            while caller is not None:
+                if caller.f_code is self.solution_code:
+                    self.seen = True
+                    break
+                caller = caller.f_back
+        if self._previous is not None:
+            self._previous(frame, event, arg)

@@ -1,0 +1,17 @@
+"""Grading a whole class with nbgrader: the instructor's tools.
+
+`python -m course_utils.grading` (`make grade`) grades every student in
+submitted/ in parallel on Dask and prints a summary; `nbgrader_config.py`
+registers this package's preprocessors, so nbgrader's own commands and the
+formgrader in JupyterLab get the same protections:
+
+- `problems`: what went wrong in a submission, kept in the graded notebook.
+- `preprocessors`: execution that survives a dead kernel and endless loops,
+  restored test cells, capped outputs, feedback without hidden tests' source.
+- `submission`: reads a notebook that is not valid JSON as an empty one.
+- `unit`: grades one student in a private course copy (one Dask task).
+- `run`: the whole class: Dask, the gradebook, feedback, grades.csv, summary.
+
+Needs nbgrader and dask (`pip install course-utils[instructor]`); students'
+`import course_utils` does not load it.
+"""

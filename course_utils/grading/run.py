@@ -1,0 +1,220 @@
+"""Grade a whole class: `python -m course_utils.grading` (`make grade`).
+
+Every student in submitted/<student>/<assignment>/ is one task (`unit.
+grade_student`) on a Dask cluster: a LocalCluster with a worker per core
+unless a scheduler address is given. Results are written into the gradebook
+here, by this one process, as they arrive; then `nbgrader export` writes
+grades.csv and a summary is printed: a student x notebook table, then one
+line per problem that needs the instructor's attention.
+
+Exit status: 0 when every submission was graded (problems or not), 1 when
+nbgrader could not grade some notebook at all, 2 when grading could not start.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dask.distributed import Client, LocalCluster, as_completed
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config.loader import PyFileConfigLoader
+
+from course_utils.grading import unit
+from course_utils.grading.export import class_rows
+from course_utils.grading.problems import GRADING_FAILED, Problem
+
+
+class GradingError(RuntimeError):
+    """Grading cannot start; the message says what to do."""
+
+
+def grade_class(
+    course=".",
+    assignment: str = "style_transfer",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    csv_path: str = "grades.csv",
+    echo=print,
+) -> int:
+    """Grade every submission of `assignment` in `course`; return the exit status.
+
+    Args:
+        course: the course folder (where nbgrader_config.py is).
+        assignment: the assignment id.
+        workers: local Dask workers (default: one per core). Ignored with
+            `scheduler`.
+        scheduler: address of a running Dask scheduler, e.g.
+            "tcp://10.0.0.5:8786"; its workers must see `course` at the same
+            path and have this package installed.
+        csv_path: where grades.csv goes, relative to `course`.
+        echo: where progress and the summary are printed.
+    """
+    course = Path(course).resolve()
+    coursedir = course_directory(course)
+    db_url = coursedir.db_url
+    students = _students(coursedir, assignment)
+    template = _gradebook_snapshot(coursedir, db_url, assignment)
+    start = time.perf_counter()
+    with _cluster(workers, scheduler) as (client, threads):
+        echo(f"Grading {len(students)} students of {assignment} on {_describe(client)}")
+        shared = client.scatter(template, broadcast=True)
+        futures = client.map(
+            unit.grade_student,
+            [str(course)] * len(students),
+            [assignment] * len(students),
+            students,
+            [shared] * len(students),
+            [threads] * len(students),
+            pure=False,
+        )
+        failed = {}
+        for done, future in enumerate(as_completed(futures), start=1):
+            student = students[futures.index(future)]
+            try:
+                result = future.result()
+            except Exception as error:  # the task itself broke; keep going
+                result = unit.StudentResult(student, failed={"*": repr(error)})
+            if result.grades:
+                unit.record_grades(db_url, assignment, result)
+            if result.failed:
+                failed[student] = result.failed
+            echo(f"[{done}/{len(students)}] {student}: {result.seconds:.0f} s")
+    seconds = time.perf_counter() - start
+    _nbgrader_export(course, csv_path)
+    echo("")
+    echo(summary(coursedir, db_url, assignment, failed))
+    echo(
+        f"\n{len(students)} students in {seconds:.0f} s "
+        f"({seconds / max(len(students), 1):.1f} s per student). Feedback: "
+        f"{coursedir.feedback_directory}/<student>/{assignment}/. Grades: {csv_path}."
+    )
+    return 1 if failed else 0
+
+
+def course_directory(course: Path) -> CourseDirectory:
+    """nbgrader's view of the course folder, from its nbgrader_config.py."""
+    if not (course / "nbgrader_config.py").exists():
+        raise GradingError(f"No nbgrader_config.py in {course}: run this in the course folder.")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    return CourseDirectory(config=config, root=str(course))
+
+
+def summary(coursedir: CourseDirectory, db_url: str, assignment: str, failed: dict) -> str:
+    """The student x notebook table with totals, then the needs-attention list."""
+    with Gradebook(db_url) as gradebook:
+        notebooks, rows = class_rows(gradebook, coursedir, assignment)
+    short = [name.split("_")[0] for name in notebooks]
+    width = max([len("student"), *(len(row.student) for row in rows)])
+    lines = [
+        "  ".join([f"{'student':<{width}}", *(f"{s:>5}" for s in short), "total"]),
+    ]
+    for row in rows:
+        cells = [f"{row.scores[name][0]:>5g}" for name in notebooks]
+        lines.append("  ".join([f"{row.student:<{width}}", *cells, f"{row.total:g}/{row.max_total:g}"]))
+    attention = [
+        (row.student, notebook, problem)
+        for row in rows
+        for notebook, problem in row.problems
+    ]
+    for student, failures in failed.items():
+        for notebook, error in failures.items():
+            if notebook in ("*", "feedback"):  # per-notebook failures are in the rows
+                attention.append((student, notebook, Problem("", GRADING_FAILED, error)))
+    lines.append("")
+    if not attention:
+        lines.append("Needs attention: nothing.")
+        return "\n".join(lines)
+    lines.append(f"Needs attention ({len(attention)}):")
+    for student, notebook, problem in attention:
+        where = ", ".join(part for part in (notebook, problem.cell) if part)
+        lines.append(f"  {student}  {where}: {problem.reason}")
+    return "\n".join(lines)
+
+
+def _students(coursedir: CourseDirectory, assignment: str) -> list[str]:
+    submitted = Path(coursedir.root) / coursedir.submitted_directory
+    students = sorted(
+        folder.name for folder in submitted.glob("*") if (folder / assignment).is_dir()
+    )
+    if not students:
+        raise GradingError(
+            f"No submissions: put each student's notebooks in "
+            f"{submitted}/<student>/{assignment}/ (or collect them with "
+            f"`nbgrader collect {assignment}`)."
+        )
+    return students
+
+
+def _gradebook_snapshot(coursedir: CourseDirectory, db_url: str, assignment: str) -> bytes:
+    """A consistent copy of the gradebook (SQLite's backup API), as bytes."""
+    path = Path(coursedir.root) / db_url.removeprefix("sqlite:///")
+    if not db_url.startswith("sqlite:///") or not path.exists():
+        raise GradingError(
+            f"No gradebook at {db_url}: run `make release` (nbgrader "
+            f"generate_assignment {assignment}) first."
+        )
+    with Gradebook(db_url) as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+        except MissingEntry:
+            raise GradingError(
+                f"The gradebook has no assignment {assignment!r}: run `make release` first."
+            ) from None
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / unit.GRADEBOOK
+        source, target = sqlite3.connect(path), sqlite3.connect(copy)
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+        return copy.read_bytes()
+
+
+class _cluster:
+    """A Dask client: on `scheduler`, or on a LocalCluster of `workers` processes."""
+
+    def __init__(self, workers, scheduler):
+        self.workers, self.scheduler = workers, scheduler
+
+    def __enter__(self):
+        if self.scheduler:
+            self.cluster = None
+            self.client = Client(self.scheduler)
+            return self.client, None
+        workers = self.workers or os.cpu_count() or 1
+        self.cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit=0,  # the kernels are the workers' children: limits are per kernel
+        )
+        self.client = Client(self.cluster)
+        return self.client, max(1, (os.cpu_count() or 1) // workers)
+
+    def __exit__(self, *exc_info):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _describe(client) -> str:
+    workers = client.scheduler_info()["workers"]
+    return f"{len(workers)} Dask worker{'s' if len(workers) != 1 else ''}"
+
+
+def _nbgrader_export(course: Path, csv_path: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export", "--to", csv_path],
+        cwd=course,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"},
+        check=True,
+        capture_output=True,
+    )

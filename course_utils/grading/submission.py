@@ -1,0 +1,58 @@
+"""Reading a student's notebook file, even one that is not a notebook.
+
+nbgrader gives up on a student whose notebook it cannot read: it deletes the
+student's graded folder, so the other notebooks go ungraded too. With
+`SubmissionExporter` (registered in `nbgrader_config.py`), an unreadable file
+(truncated JSON, not a notebook, not UTF-8) is graded as a stand-in notebook
+holding the assignment's tests, which all score 0 with the reason; the
+student's other notebooks are graded as usual.
+"""
+
+from __future__ import annotations
+
+import nbformat
+from nbconvert.exporters import NotebookExporter
+from nbformat.v4 import new_markdown_cell, new_notebook
+from nbgrader.api import Gradebook
+
+from course_utils.grading import problems
+from course_utils.grading.preprocessors import UNREADABLE_KEY, test_cell
+
+
+class SubmissionExporter(NotebookExporter):
+    """nbconvert's NotebookExporter, with a stand-in for unreadable files."""
+
+    def from_file(self, file_stream, resources=None, **kw):
+        try:
+            nb = nbformat.read(file_stream, as_version=4)
+        except Exception as error:  # any file a student's editor could leave
+            self.log.warning("Unreadable notebook %s: %s", file_stream.name, error)
+            nb = stand_in(resources["nbgrader"], _first_line(error))
+        return self.from_notebook_node(nb, resources, **kw)
+
+
+def stand_in(info: dict, why: str):
+    """A notebook with the assignment's test cells and a note saying why."""
+    with Gradebook(info["db_url"]) as gradebook:
+        source = gradebook.find_notebook(info["notebook"], info["assignment"])
+        points = {cell.name: cell.max_score for cell in source.grade_cells}
+        tests = [
+            test_cell(cell.name, cell.source, points[cell.name])
+            for cell in source.source_cells
+            if cell.name in points and cell.cell_type == "code"
+        ]
+    detail = (
+        f"{info['notebook']}.ipynb could not be read ({why}), so it was graded "
+        "as an empty notebook: every test scores 0. Check that the file opens "
+        "in JupyterLab, then submit it again."
+    )
+    nb = new_notebook(cells=[new_markdown_cell(f"**Not graded.** {detail}"), *tests])
+    nb.metadata[UNREADABLE_KEY] = True
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    problems.record(nb, problems.Problem("", problems.NOT_JSON, detail))
+    return nb
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
