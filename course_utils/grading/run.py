@@ -24,7 +24,6 @@ from pathlib import Path
 from dask.distributed import Client, LocalCluster, as_completed
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from traitlets.config.loader import PyFileConfigLoader
 
 from course_utils.grading import unit
 from course_utils.grading.export import class_rows
@@ -57,7 +56,10 @@ def grade_class(
         echo: where progress and the summary are printed.
     """
     course = Path(course).resolve()
-    coursedir = course_directory(course)
+    try:
+        coursedir = unit.course_directory(course)
+    except FileNotFoundError as error:
+        raise GradingError(str(error)) from None
     db_url = coursedir.db_url
     students = _students(coursedir, assignment)
     template = _gradebook_snapshot(coursedir, db_url, assignment)
@@ -96,14 +98,6 @@ def grade_class(
         f"{coursedir.feedback_directory}/<student>/{assignment}/. Grades: {csv_path}."
     )
     return 1 if failed else 0
-
-
-def course_directory(course: Path) -> CourseDirectory:
-    """nbgrader's view of the course folder, from its nbgrader_config.py."""
-    if not (course / "nbgrader_config.py").exists():
-        raise GradingError(f"No nbgrader_config.py in {course}: run this in the course folder.")
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    return CourseDirectory(config=config, root=str(course))
 
 
 def summary(coursedir: CourseDirectory, db_url: str, assignment: str, failed: dict) -> str:
@@ -154,7 +148,7 @@ def _students(coursedir: CourseDirectory, assignment: str) -> list[str]:
 
 def _gradebook_snapshot(coursedir: CourseDirectory, db_url: str, assignment: str) -> bytes:
     """A consistent copy of the gradebook (SQLite's backup API), as bytes."""
-    path = Path(coursedir.root) / db_url.removeprefix("sqlite:///")
+    path = Path(db_url.removeprefix("sqlite:///"))
     if not db_url.startswith("sqlite:///") or not path.exists():
         raise GradingError(
             f"No gradebook at {db_url}: run `make release` (nbgrader "

@@ -3,14 +3,15 @@
 nbgrader's gradebook is one SQLite file, and SQLite lets one process write at
 a time ("database is locked" aborts nbgrader). So each student is graded in a
 private course folder of their own, with a copy of the gradebook as `make
-release` left it, by nbgrader's own commands (`autograde`, then
-`generate_feedback`). The graded notebooks and the feedback are moved into
+release` left it, by nbgrader's own `autograde`, then
+`generate_feedback` (`grade_here`, through nbgrader's Python API). The graded notebooks and the feedback are moved into
 the real course folder; the grades come back as plain data, and `run` writes
 them into the real gradebook from one process (`record_grades`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,6 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import temp_attrs
+from traitlets.config.loader import PyFileConfigLoader
 
 GRADEBOOK = "gradebook.db"
 
@@ -71,14 +76,16 @@ def grade_student(
     """
     start = time.perf_counter()
     course = Path(course).resolve()
+    names = course_directory(course)
     result = StudentResult(student)
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as scratch:
         scratch = Path(scratch)
         shutil.copy(course / "nbgrader_config.py", scratch)
         (scratch / GRADEBOOK).write_bytes(gradebook)
-        (scratch / "source").symlink_to(course / "source")
-        (scratch / "submitted").mkdir()
-        (scratch / "submitted" / student).symlink_to(course / "submitted" / student)
+        (scratch / names.source_directory).symlink_to(course / names.source_directory)
+        submitted = scratch / names.submitted_directory
+        submitted.mkdir()
+        (submitted / student).symlink_to(course / names.submitted_directory / student)
         env = {
             **os.environ,
             **_thread_limits(threads),
@@ -86,28 +93,34 @@ def grade_student(
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         }
 
-        def nbgrader(*arguments):
-            return _nbgrader(scratch, env, timeout, *arguments, assignment, "--student", student)
-
-        error = nbgrader("autograde", "--force")
-        if error:  # grade the notebooks one by one, so one cannot sink the rest
-            for notebook in sorted((course / "submitted" / student / assignment).glob("*.ipynb")):
-                failure = nbgrader("autograde", "--force", "--notebook", notebook.stem)
-                if failure:
-                    result.failed[notebook.stem] = failure
-            if not list((scratch / "autograded").glob(f"{student}/{assignment}/*.ipynb")):
-                result.failed["*"] = error
-        if "*" not in result.failed:
-            error = nbgrader("generate_feedback", "--force")
-            if error:
-                result.failed["feedback"] = error
+        failed = _run_here(scratch, env, timeout, assignment, student)
+        result.failed = failed
+        if "*" not in failed:
             result.grades, result.timestamp = read_grades(
                 scratch / GRADEBOOK, assignment, student
             )
-        for folder in ("autograded", "feedback"):
+        for folder in (names.autograded_directory, names.feedback_directory):
             _replace(scratch / folder / student, course / folder / student)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def course_directory(course: Path) -> CourseDirectory:
+    """nbgrader's view of the course folder, from its nbgrader_config.py.
+
+    The gradebook's address (db_url) is made absolute, so it holds wherever
+    this process runs.
+    """
+    if not (course / "nbgrader_config.py").exists():
+        raise FileNotFoundError(
+            f"No nbgrader_config.py in {course}: run this in the course folder."
+        )
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    coursedir = CourseDirectory(config=config, root=str(course))
+    prefix = "sqlite:///"
+    if coursedir.db_url.startswith(prefix) and not coursedir.db_url[len(prefix) :].startswith("/"):
+        coursedir.db_url = prefix + str(course / coursedir.db_url[len(prefix) :])
+    return coursedir
 
 
 def read_grades(path: Path, assignment: str, student: str):
@@ -149,11 +162,11 @@ def record_grades(db_url: str, assignment: str, result: StudentResult) -> None:
         gradebook.db.commit()
 
 
-def _nbgrader(folder: Path, env: dict, timeout: float, *arguments) -> str:
-    """Run one nbgrader command in `folder`; return "" or its last error line."""
+def _run_here(folder: Path, env: dict, timeout: float, assignment: str, student: str):
+    """Run `grade_here` in a fresh Python in `folder`; return its `failed`."""
     try:
         completed = subprocess.run(
-            [sys.executable, "-m", "nbgrader", *arguments],
+            [sys.executable, "-m", "course_utils.grading.unit", assignment, student],
             cwd=folder,
             env=env,
             capture_output=True,
@@ -162,11 +175,47 @@ def _nbgrader(folder: Path, env: dict, timeout: float, *arguments) -> str:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return f"nbgrader {arguments[0]} took longer than {timeout:.0f} s"
-    if completed.returncode == 0:
-        return ""
-    errors = [line for line in completed.stderr.splitlines() if "ERROR" in line]
-    return (errors or completed.stderr.splitlines() or ["(no output)"])[-1].strip()
+        return {"*": f"grading took longer than {timeout:.0f} s"}
+    lines = completed.stdout.strip().splitlines()
+    if completed.returncode != 0 or not lines:
+        tail = (completed.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return {"*": tail}
+    return json.loads(lines[-1])
+
+
+def grade_here(assignment: str, student: str) -> dict:
+    """nbgrader's autograde, then generate_feedback, for one student of the
+    course in the current folder, in one process (nbgrader takes 2.5 s to
+    import). If autograde fails for the student as a whole, each notebook is
+    graded on its own, so one notebook cannot sink the rest.
+
+    Returns:
+        {notebook, "*" or "feedback": nbgrader's last error line} for what
+        could not be done; {} when everything was graded.
+    """
+    coursedir = course_directory(Path.cwd())
+    api = NbGraderAPI(coursedir, config=coursedir.config)
+    failed = {}
+    whole = api.autograde(assignment, student, force=True)
+    if not whole["success"]:
+        submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+        for notebook in sorted(submitted.glob("*.ipynb")):
+            with temp_attrs(coursedir, notebook_id=notebook.stem):
+                one = api.autograde(assignment, student, force=True)
+            if not one["success"]:
+                failed[notebook.stem] = _last_error(one)
+        graded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
+        if not list(graded.glob("*.ipynb")):
+            return {"*": _last_error(whole)}
+    feedback = api.generate_feedback(assignment, student, force=True)
+    if not feedback["success"]:
+        failed["feedback"] = _last_error(feedback)
+    return failed
+
+
+def _last_error(result: dict) -> str:
+    lines = (result.get("error") or result.get("log") or "").strip().splitlines()
+    return lines[-1].strip() if lines else "unknown error"
 
 
 def _thread_limits(threads: int | None) -> dict:
@@ -186,3 +235,7 @@ def _replace(new: Path, old: Path) -> None:
     if new.exists():
         old.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(new), str(old))
+
+
+if __name__ == "__main__":  # python -m course_utils.grading.unit ASSIGNMENT STUDENT
+    print(json.dumps(grade_here(*sys.argv[1:3])))
