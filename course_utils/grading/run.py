@@ -61,8 +61,8 @@ def grade_class(
     except FileNotFoundError as error:
         raise GradingError(str(error)) from None
     db_url = coursedir.db_url
+    template = _gradebook_snapshot(db_url, assignment)
     students = _students(coursedir, assignment)
-    template = _gradebook_snapshot(coursedir, db_url, assignment)
     start = time.perf_counter()
     with _cluster(workers, scheduler) as (client, threads):
         echo(f"Grading {len(students)} students of {assignment} on {_describe(client)}")
@@ -146,7 +146,7 @@ def _students(coursedir: CourseDirectory, assignment: str) -> list[str]:
     return students
 
 
-def _gradebook_snapshot(coursedir: CourseDirectory, db_url: str, assignment: str) -> bytes:
+def _gradebook_snapshot(db_url: str, assignment: str) -> bytes:
     """A consistent copy of the gradebook (SQLite's backup API), as bytes."""
     path = Path(db_url.removeprefix("sqlite:///"))
     if not db_url.startswith("sqlite:///") or not path.exists():
