@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test lint bench release notebooks-clean clean
+.PHONY: lab test lint bench release grade bench-grading notebooks-clean clean
 
 # Jupyter refuses to run as root unless told (containers often run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -29,6 +29,14 @@ bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (ran
 
 release: $(INSTALLED)  ## student versions of the notebooks, in release/style_transfer/
 	$(BIN)/nbgrader generate_assignment style_transfer --force
+
+# WORKERS=n: local Dask workers (default: one per core); SCHEDULER=tcp://host:8786: a Dask cluster
+grade: $(INSTALLED)  ## grade submitted/<student>/style_transfer/: gradebook, feedback, grades.csv, summary
+	$(BIN)/python -m course_utils.grading $(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+
+STUDENTS ?= 50
+bench-grading: $(INSTALLED)  ## seconds per student and students per minute with 1 and 2 workers
+	$(BIN)/python -m tests.grading.bench --students $(STUDENTS) --workers 1 2
 
 notebooks-clean: $(INSTALLED)  ## strip outputs and normalise the committed notebooks
 	$(BIN)/python -m tests.notebooks.normalise notebooks/*.ipynb

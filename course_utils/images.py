@@ -52,7 +52,6 @@ def load_image(source, max_dim: int | None = None) -> np.ndarray:
     """
     if max_dim is not None:
         _check_size("max_dim", max_dim)
-    max_dim = limits.image_size(max_dim)
     if isinstance(source, Image.Image):
         pil = _to_rgb(source)
     elif isinstance(source, (np.ndarray, tf.Tensor)):
@@ -73,6 +72,9 @@ def load_image(source, max_dim: int | None = None) -> np.ndarray:
             f"The image is {width}x{height} pixels; VGG19 needs at least "
             f"{MIN_SIDE} pixels on each side. Use a larger image."
         )
+    max_dim = limits.image_size(
+        max_dim, smallest=math.ceil(MIN_SIDE * max(height, width) / min(height, width))
+    )
     if max_dim is not None:
         array = resize_image(array, max_dim)
         if min(array.shape[:2]) < MIN_SIDE:

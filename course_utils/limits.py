@@ -22,11 +22,18 @@ def is_grading() -> bool:
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
-def image_size(max_dim: int | None) -> int | None:
-    """The long side an image is resized to: `max_dim`, capped while grading."""
+def image_size(max_dim: int | None, smallest: int = 0) -> int | None:
+    """The long side an image is resized to: `max_dim`, capped while grading.
+
+    Args:
+        max_dim: the long side asked for, or None for the image's own size.
+        smallest: a long side under this would make the image too small for
+            VGG19; the cap never goes below it (a wide panorama).
+    """
     if not is_grading():
         return max_dim
-    return GRADING_MAX_SIZE if max_dim is None else min(max_dim, GRADING_MAX_SIZE)
+    cap = max(GRADING_MAX_SIZE, smallest)
+    return cap if max_dim is None else min(max_dim, cap)
 
 
 def iterations(count: int) -> int:

@@ -16,10 +16,15 @@ def main(argv=None) -> int:
             "2 grading could not start."
         ),
     )
-    parser.add_argument("--course", default=".", help="the course folder (default: here)")
+    parser.add_argument(
+        "--course", default=".", help="the course folder (default: here)"
+    )
     parser.add_argument("--assignment", default="style_transfer")
     parser.add_argument(
-        "--workers", type=int, default=None, help="local Dask workers (default: one per core)"
+        "--workers",
+        type=int,
+        default=None,
+        help="local Dask workers (default: one per core)",
     )
     parser.add_argument(
         "--scheduler",
@@ -31,7 +36,9 @@ def main(argv=None) -> int:
     if args.workers is not None and args.workers < 1:
         parser.error(f"--workers must be 1 or more; got {args.workers}")
     try:
-        return grade_class(args.course, args.assignment, args.workers, args.scheduler, args.csv)
+        return grade_class(
+            args.course, args.assignment, args.workers, args.scheduler, args.csv
+        )
     except GradingError as error:
         print(f"Cannot grade: {error}", file=sys.stderr)
         return 2

@@ -92,11 +92,11 @@ def _block(statements, binds: set, reads: set) -> None:
             binds |= stored
             for body in bodies:
                 _block(body, binds, reads)
-        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        elif isinstance(
+            statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        ):
             stored, loaded = _expression_names(statement.body)
-            arguments = {
-                a.arg for a in ast.walk(statement) if isinstance(a, ast.arg)
-            }
+            arguments = {a.arg for a in ast.walk(statement) if isinstance(a, ast.arg)}
             decorators = _expression_names(statement.decorator_list)[1]
             reads |= (loaded - stored - arguments - binds) | (decorators - binds)
             binds.add(statement.name)
@@ -113,7 +113,9 @@ def _expression_names(nodes):
         for node in ast.walk(root) if isinstance(root, ast.AST) else _walk_all(root):
             if isinstance(node, ast.Name):
                 (loaded if isinstance(node.ctx, ast.Load) else stored).add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            elif isinstance(
+                node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            ):
                 stored.add(node.name)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:

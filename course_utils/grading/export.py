@@ -49,17 +49,25 @@ def class_rows(gradebook: Gradebook, coursedir: CourseDirectory, assignment: str
         row = StudentRow(student)
         for name in notebooks:
             try:
-                submitted = gradebook.find_submission_notebook(name, assignment, student)
+                submitted = gradebook.find_submission_notebook(
+                    name, assignment, student
+                )
                 row.scores[name] = (submitted.score, submitted.max_score)
             except MissingEntry:
                 maximum = gradebook.find_notebook(name, assignment).max_score
                 row.scores[name] = (0.0, maximum)
-        folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+        folder = Path(
+            coursedir.format_path(coursedir.submitted_directory, student, assignment)
+        )
         if folder.is_dir():
-            graded = coursedir.format_path(coursedir.autograded_directory, student, assignment)
+            graded = coursedir.format_path(
+                coursedir.autograded_directory, student, assignment
+            )
             row.problems = problems.for_student(Path(graded), folder, everything)
         else:
-            row.problems = [("", problems.Problem("", problems.MISSING, "Nothing was submitted."))]
+            row.problems = [
+                ("", problems.Problem("", problems.MISSING, "Nothing was submitted."))
+            ]
         rows.append(row)
     return notebooks, rows
 
@@ -76,7 +84,14 @@ class GradesCsv(ExportPlugin):
             for assignment in assignments:  # a header for each: notebooks differ
                 notebooks, rows = class_rows(gradebook, coursedir, assignment)
                 writer.writerow(
-                    ["assignment", "student_id", *notebooks, "score", "max_score", "problems"]
+                    [
+                        "assignment",
+                        "student_id",
+                        *notebooks,
+                        "score",
+                        "max_score",
+                        "problems",
+                    ]
                 )
                 for row in rows:
                     if self.student and row.student not in self.student:

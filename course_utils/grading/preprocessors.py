@@ -143,7 +143,8 @@ class GradingExecute(Execute):
         help="Seconds a cell may run while grading (runs are tiny: 64 px, 2 steps).",
     ).tag(config=True)
     grace = Integer(
-        10, help="Seconds an interrupted cell gets to stop before the kernel is replaced."
+        10,
+        help="Seconds an interrupted cell gets to stop before the kernel is replaced.",
     ).tag(config=True)
     max_file_mb = Integer(
         20, help="Largest file the kernel may write, in MB (RLIMIT_FSIZE)."
@@ -185,7 +186,9 @@ class GradingExecute(Execute):
                             self._skip[index],
                         ),
                     )
-                    self.log.warning("Cell %s: %s; running again without it", index, error)
+                    self.log.warning(
+                        "Cell %s: %s; running again without it", index, error
+                    )
                     for cell in nb.cells:
                         if cell.cell_type == "code":
                             cell.outputs, cell.execution_count = [], None
@@ -222,10 +225,14 @@ class GradingExecute(Execute):
                 "grading (images are 64 px, runs 2 iterations), and was stopped. "
                 "Look for a loop that never ends."
             )
-            timed_out[0].update(evalue=detail, traceback=[f"CellTimeoutError: {detail}"])
+            timed_out[0].update(
+                evalue=detail, traceback=[f"CellTimeoutError: {detail}"]
+            )
             problems.record(
                 self.nb,
-                Problem(problems.cell_label(cell, cell_index), problems.TIMED_OUT, detail),
+                Problem(
+                    problems.cell_label(cell, cell_index), problems.TIMED_OUT, detail
+                ),
             )
             if not await self._answers():
                 raise _KernelStuck(f"cell {cell_index} ignored the interrupt")
@@ -263,7 +270,9 @@ def _skip_reason(error, timeout: int) -> str:
 
 
 def _error(name: str, detail: str) -> NotebookNode:
-    return new_output("error", ename=name, evalue=detail, traceback=[f"{name}: {detail}"])
+    return new_output(
+        "error", ename=name, evalue=detail, traceback=[f"{name}: {detail}"]
+    )
 
 
 def _fail_tests(nb, detail: str) -> None:
@@ -328,7 +337,9 @@ class LimitImages(NbGraderPreprocessor):
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
-                for mime in [m for m in data if m.startswith("image/") or m == "text/html"]:
+                for mime in [
+                    m for m in data if m.startswith("image/") or m == "text/html"
+                ]:
                     size = len(str(data[mime])) // 1024
                     if size > self.max_output_kb or total + size > self.max_total_kb:
                         del data[mime]

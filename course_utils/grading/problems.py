@@ -80,7 +80,11 @@ def for_student(autograded: Path, submitted: Path, notebooks: list[str]) -> list
                 metadata = json.load(file).get("metadata", {})
             found += [(name, Problem(**p)) for p in metadata.get(METADATA_KEY, [])]
         elif not (submitted / f"{name}.ipynb").exists():
-            found.append((name, Problem("", MISSING, f"No {name}.ipynb was submitted.")))
+            found.append(
+                (name, Problem("", MISSING, f"No {name}.ipynb was submitted."))
+            )
         else:
-            found.append((name, Problem("", GRADING_FAILED, "nbgrader could not grade it.")))
+            found.append(
+                (name, Problem("", GRADING_FAILED, "nbgrader could not grade it."))
+            )
     return found

@@ -83,8 +83,7 @@ def grade_class(
                 result = future.result()
             except Exception as error:  # the task itself broke; keep going
                 result = unit.StudentResult(student, failed={"*": repr(error)})
-            if result.grades:
-                unit.record_grades(db_url, assignment, result)
+            unit.record_grades(db_url, assignment, result)  # failed too: no one is lost
             if result.failed:
                 failed[student] = result.failed
             echo(f"[{done}/{len(students)}] {student}: {result.seconds:.0f} s")
@@ -100,7 +99,9 @@ def grade_class(
     return 1 if failed else 0
 
 
-def summary(coursedir: CourseDirectory, db_url: str, assignment: str, failed: dict) -> str:
+def summary(
+    coursedir: CourseDirectory, db_url: str, assignment: str, failed: dict
+) -> str:
     """The student x notebook table with totals, then the needs-attention list."""
     with Gradebook(db_url) as gradebook:
         notebooks, rows = class_rows(gradebook, coursedir, assignment)
@@ -111,16 +112,19 @@ def summary(coursedir: CourseDirectory, db_url: str, assignment: str, failed: di
     ]
     for row in rows:
         cells = [f"{row.scores[name][0]:>5g}" for name in notebooks]
-        lines.append("  ".join([f"{row.student:<{width}}", *cells, f"{row.total:g}/{row.max_total:g}"]))
+        lines.append(
+            "  ".join(
+                [f"{row.student:<{width}}", *cells, f"{row.total:g}/{row.max_total:g}"]
+            )
+        )
     attention = [
         (row.student, notebook, problem)
         for row in rows
         for notebook, problem in row.problems
     ]
-    for student, failures in failed.items():
-        for notebook, error in failures.items():
-            if notebook in ("*", "feedback"):  # per-notebook failures are in the rows
-                attention.append((student, notebook, Problem("", GRADING_FAILED, error)))
+    for student, failures in failed.items():  # nbgrader's own error, once
+        for what, error in failures.items():
+            attention.append((student, "", Problem(what, GRADING_FAILED, error)))
     lines.append("")
     if not attention:
         lines.append("Needs attention: nothing.")
@@ -128,7 +132,8 @@ def summary(coursedir: CourseDirectory, db_url: str, assignment: str, failed: di
     lines.append(f"Needs attention ({len(attention)}):")
     for student, notebook, problem in attention:
         where = ", ".join(part for part in (notebook, problem.cell) if part)
-        lines.append(f"  {student}  {where}: {problem.reason}")
+        detail = f" ({problem.detail})" if problem.reason == GRADING_FAILED else ""
+        lines.append(f"  {student}  {where}: {problem.reason}{detail}")
     return "\n".join(lines)
 
 
@@ -159,7 +164,8 @@ def _gradebook_snapshot(db_url: str, assignment: str) -> bytes:
             gradebook.find_assignment(assignment)
         except MissingEntry:
             raise GradingError(
-                f"The gradebook has no assignment {assignment!r}: run `make release` first."
+                f"The gradebook has no assignment {assignment!r}: "
+                "run `make release` first."
             ) from None
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / unit.GRADEBOOK
@@ -188,7 +194,8 @@ class _cluster:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-            memory_limit=0,  # the kernels are the workers' children: limits are per kernel
+            # a worker's memory is mostly its kernels', which have limits of their own
+            memory_limit=0,
         )
         self.client = Client(self.cluster)
         return self.client, max(1, (os.cpu_count() or 1) // workers)
@@ -208,7 +215,10 @@ def _nbgrader_export(course: Path, csv_path: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "nbgrader", "export", "--to", csv_path],
         cwd=course,
-        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"},
+        env={
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        },
         check=True,
         capture_output=True,
     )

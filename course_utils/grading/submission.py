@@ -48,7 +48,11 @@ def stand_in(info: dict, why: str):
     )
     nb = new_notebook(cells=[new_markdown_cell(f"**Not graded.** {detail}"), *tests])
     nb.metadata[UNREADABLE_KEY] = True
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata.kernelspec = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     problems.record(nb, problems.Problem("", problems.NOT_JSON, detail))
     return nb
 

@@ -3,10 +3,11 @@
 nbgrader's gradebook is one SQLite file, and SQLite lets one process write at
 a time ("database is locked" aborts nbgrader). So each student is graded in a
 private course folder of their own, with a copy of the gradebook as `make
-release` left it, by nbgrader's own `autograde`, then
-`generate_feedback` (`grade_here`, through nbgrader's Python API). The graded notebooks and the feedback are moved into
-the real course folder; the grades come back as plain data, and `run` writes
-them into the real gradebook from one process (`record_grades`).
+release` left it, by nbgrader's own `autograde`, then `generate_feedback`
+(`grade_here`, through nbgrader's Python API). The graded notebooks and the
+feedback are moved into the real course folder; the grades come back as
+plain data, and `run` writes them into the real gradebook from one process
+(`record_grades`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import temp_attrs
+from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
 GRADEBOOK = "gradebook.db"
@@ -118,7 +121,9 @@ def course_directory(course: Path) -> CourseDirectory:
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     coursedir = CourseDirectory(config=config, root=str(course))
     prefix = "sqlite:///"
-    if coursedir.db_url.startswith(prefix) and not coursedir.db_url[len(prefix) :].startswith("/"):
+    if coursedir.db_url.startswith(prefix) and not coursedir.db_url[
+        len(prefix) :
+    ].startswith("/"):
         coursedir.db_url = prefix + str(course / coursedir.db_url[len(prefix) :])
     return coursedir
 
@@ -143,21 +148,31 @@ def read_grades(path: Path, assignment: str, student: str):
 def record_grades(db_url: str, assignment: str, result: StudentResult) -> None:
     """Write one student's grades into the course's gradebook, as nbgrader's
     SaveAutoGrades would have: a grader's manual score is kept and flagged
-    for review."""
-    with Gradebook(db_url) as gradebook:
+    for review. A student nbgrader could not grade is entered too, with no
+    automatic scores, so the formgrader lists them for manual grading."""
+    with Gradebook(db_url) as gradebook, warnings.catch_warnings():
+        # nbgrader's add_submission reads the new submission before adding it
+        # to the session; SQLAlchemy warns, and the submission is stored.
+        warnings.simplefilter("ignore", SAWarning)
         gradebook.update_or_create_student(result.student)
         gradebook.update_or_create_submission(
             assignment, result.student, timestamp=result.timestamp
         )
         for name, entries in result.grades.items():
-            notebook = gradebook.find_submission_notebook(name, assignment, result.student)
+            notebook = gradebook.find_submission_notebook(
+                name, assignment, result.student
+            )
             notebook.late_submission_penalty = entries["late_penalty"]
             for grade_id, (auto_score, needs_manual) in entries["grades"].items():
                 grade = gradebook.find_grade(grade_id, name, assignment, result.student)
                 grade.auto_score = auto_score
-                grade.needs_manual_grade = needs_manual or grade.manual_score is not None
+                grade.needs_manual_grade = (
+                    needs_manual or grade.manual_score is not None
+                )
             for grade_id, text in entries["comments"].items():
-                comment = gradebook.find_comment(grade_id, name, assignment, result.student)
+                comment = gradebook.find_comment(
+                    grade_id, name, assignment, result.student
+                )
                 comment.auto_comment = text
         gradebook.db.commit()
 
@@ -198,13 +213,17 @@ def grade_here(assignment: str, student: str) -> dict:
     failed = {}
     whole = api.autograde(assignment, student, force=True)
     if not whole["success"]:
-        submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+        submitted = Path(
+            coursedir.format_path(coursedir.submitted_directory, student, assignment)
+        )
         for notebook in sorted(submitted.glob("*.ipynb")):
             with temp_attrs(coursedir, notebook_id=notebook.stem):
                 one = api.autograde(assignment, student, force=True)
             if not one["success"]:
                 failed[notebook.stem] = _last_error(one)
-        graded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
+        graded = Path(
+            coursedir.format_path(coursedir.autograded_directory, student, assignment)
+        )
         if not list(graded.glob("*.ipynb")):
             return {"*": _last_error(whole)}
     feedback = api.generate_feedback(assignment, student, force=True)

@@ -56,7 +56,8 @@ def classic_bugs(notebooks):
         "02_content_loss",
         "content_loss",
         "def content_loss(generated, content):\n"
-        "    return tf.reduce_sum(tf.square(tf.cast(generated, tf.float32) - content))\n",
+        "    difference = tf.cast(generated, tf.float32) - content\n"
+        "    return tf.reduce_sum(tf.square(difference))\n",
     )
     _solution(
         notebooks,
@@ -75,7 +76,8 @@ def classic_bugs(notebooks):
         "    generated = tf.cast(generated, tf.float32)\n"
         "    height, width, num_filters = generated.shape[-3:]\n"
         "    difference = gram_matrix(generated) - tf.cast(target_gram, tf.float32)\n"
-        "    return tf.reduce_sum(tf.square(difference)) / (num_filters**2 * (height * width)**2)\n",
+        "    squares = tf.reduce_sum(tf.square(difference))\n"
+        "    return squares / (num_filters**2 * (height * width) ** 2)\n",
     )
     _solution(
         notebooks,
@@ -88,7 +90,8 @@ def classic_bugs(notebooks):
 
 
 def kernel_killer(notebooks):
-    """content_loss's cell kills the kernel; a missing import and a SystemExit elsewhere."""
+    """content_loss's cell kills the kernel; a missing import and a
+    SystemExit elsewhere."""
     cell = _cell(notebooks["02_content_loss"], "content_loss")
     cell.source += "\nimport os\nos._exit(1)\n"
     cell = _cell(notebooks["04_total_loss_and_optimisation"], "total_loss")
@@ -117,7 +120,8 @@ def endless_loop(notebooks):
 
 
 def huge_parameters(notebooks):
-    """Asks for 1024 px, 5000 iterations and real weights, and runs it in a solution cell."""
+    """Asks for 1024 px, 5000 iterations and real weights, and runs that in a
+    solution cell."""
     nb = notebooks["04_total_loss_and_optimisation"]
     parameters = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     parameters.source += "\nSIZE, ITERATIONS, SNAPSHOT_EVERY = 1024, 5000, 1\n"
@@ -138,9 +142,12 @@ def tampered(notebooks):
         "02_content_loss",
         "content_loss",
         "def content_loss(generated, content):\n"
-        "    return tf.reduce_sum(tf.square(tf.cast(generated, tf.float32) - content))\n",
+        "    difference = tf.cast(generated, tf.float32) - content\n"
+        "    return tf.reduce_sum(tf.square(difference))\n",
     )
-    _cell(nb, "content_loss_worked_examples").source = '"""Looks fine to me."""\nassert True\n'
+    _cell(
+        nb, "content_loss_worked_examples"
+    ).source = '"""Looks fine to me."""\nassert True\n'
     _delete(notebooks["03_gram_matrix_and_style_loss"], "gram_matrix_matches_reference")
     nb = notebooks["07_beyond_the_report"]
     _delete(nb, "combine_luminance")  # the solution cell and its hidden test
@@ -158,7 +165,10 @@ def reference_caller(notebooks):
         "    return cu.losses.content_loss(generated, content)\n",
     )
     _solution(
-        notebooks, "03_gram_matrix_and_style_loss", "gram_matrix", "gram_matrix = cu.gram_matrix\n"
+        notebooks,
+        "03_gram_matrix_and_style_loss",
+        "gram_matrix",
+        "gram_matrix = cu.gram_matrix\n",
     )
     _solution(
         notebooks,
@@ -203,14 +213,24 @@ ATTENTION = {
     ("kernel_killer", "02_content_loss", "content_loss", problems.KERNEL_DIED),
     ("broken_files", "03_gram_matrix_and_style_loss", "", problems.NOT_JSON),
     ("broken_files", "04_total_loss_and_optimisation", "", problems.MISSING),
-    ("endless_loop", "03_gram_matrix_and_style_loss", "gram_matrix_worked_example", problems.TIMED_OUT),
+    (
+        "endless_loop",
+        "03_gram_matrix_and_style_loss",
+        "gram_matrix_worked_example",
+        problems.TIMED_OUT,
+    ),
     (
         "endless_loop",
         "03_gram_matrix_and_style_loss",
         "gram_matrix_matches_reference",
         problems.TIMED_OUT,
     ),
-    ("tampered", "02_content_loss", "content_loss_worked_examples", problems.TEST_CHANGED),
+    (
+        "tampered",
+        "02_content_loss",
+        "content_loss_worked_examples",
+        problems.TEST_CHANGED,
+    ),
     (
         "tampered",
         "03_gram_matrix_and_style_loss",
@@ -224,8 +244,18 @@ ATTENTION = {
         problems.TEST_DELETED,
     ),
     ("reference_caller", "02_content_loss", "content_loss", problems.USES_REFERENCE),
-    ("reference_caller", "03_gram_matrix_and_style_loss", "gram_matrix", problems.USES_REFERENCE),
-    ("reference_caller", "07_beyond_the_report", "combine_luminance", problems.USES_REFERENCE),
+    (
+        "reference_caller",
+        "03_gram_matrix_and_style_loss",
+        "gram_matrix",
+        problems.USES_REFERENCE,
+    ),
+    (
+        "reference_caller",
+        "07_beyond_the_report",
+        "combine_luminance",
+        problems.USES_REFERENCE,
+    ),
 }
 """Every (student, notebook, cell, reason) the needs-attention list must show."""
 
@@ -254,7 +284,9 @@ def solved(release: Path, instructor: Path) -> dict:
     return notebooks
 
 
-def write_student(course: Path, student: str, kind: str, release: Path, instructor: Path):
+def write_student(
+    course: Path, student: str, kind: str, release: Path, instructor: Path
+):
     """Write submitted/<student>/style_transfer/ as the student `kind` would."""
     folder = course / "submitted" / student / ASSIGNMENT
     if folder.exists():

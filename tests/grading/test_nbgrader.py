@@ -17,7 +17,13 @@ import pytest
 from nbgrader.api import Gradebook
 
 from tests.conftest import REPO
-from tests.grading.classroom import ASSIGNMENT, ATTENTION, EXPECTED, STUDENTS, write_student
+from tests.grading.classroom import (
+    ASSIGNMENT,
+    ATTENTION,
+    EXPECTED,
+    STUDENTS,
+    write_student,
+)
 
 NOTEBOOKS = sorted(path.stem for path in (REPO / "notebooks").glob("*.ipynb"))
 # Every kernel of this suite starts while another runs: give cells room.
@@ -76,7 +82,9 @@ def scores(course: Path, students) -> dict:
         for student in students:
             found[student] = {}
             for name in NOTEBOOKS:
-                submitted = gradebook.find_submission_notebook(name, ASSIGNMENT, student)
+                submitted = gradebook.find_submission_notebook(
+                    name, ASSIGNMENT, student
+                )
                 if submitted.max_score > 0:
                     found[student][name] = submitted.score
     return found
@@ -114,7 +122,9 @@ def test_release_has_no_solutions_and_no_hidden_tests(course):
                 cell.source, "### BEGIN SOLUTION", "### END SOLUTION"
             ):
                 if hidden not in public:
-                    assert json.dumps(hidden)[1:-1] not in text, f"{name}: solution leaked"
+                    assert json.dumps(hidden)[1:-1] not in text, (
+                        f"{name}: solution leaked"
+                    )
             for hidden in _between(
                 cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
             ):
@@ -179,7 +189,11 @@ def test_needs_attention_lists_every_problem_and_nothing_else(graded):
 
 def test_summary_table_shows_each_student_once_with_totals(graded):
     for student, expected in EXPECTED.items():
-        rows = [line for line in graded.stdout.splitlines() if line.startswith(f"{student} ")]
+        rows = [
+            line
+            for line in graded.stdout.splitlines()
+            if line.startswith(f"{student} ")
+        ]
         assert len(rows) == 1, graded.stdout
         assert rows[0].split()[-1] == f"{sum(expected.values()):g}/20"
 
@@ -201,29 +215,48 @@ def test_grades_csv_holds_every_student_with_scores_and_reasons(graded, course):
 
 def test_every_student_gets_feedback_for_every_notebook_they_handed_in(graded, course):
     for student in STUDENTS:
-        submitted = {p.stem for p in (course / "submitted" / student / ASSIGNMENT).glob("*.ipynb")}
-        feedback = {p.stem for p in (course / "feedback" / student / ASSIGNMENT).glob("*.html")}
+        submitted = {
+            p.stem
+            for p in (course / "submitted" / student / ASSIGNMENT).glob("*.ipynb")
+        }
+        feedback = {
+            p.stem for p in (course / "feedback" / student / ASSIGNMENT).glob("*.html")
+        }
         assert feedback == submitted, student
 
 
 def test_feedback_shows_hidden_tests_messages_but_not_their_source(graded, course):
-    html = (course / "feedback" / "classic_bugs" / ASSIGNMENT / "02_content_loss.html").read_text()
+    html = (
+        course / "feedback" / "classic_bugs" / ASSIGNMENT / "02_content_loss.html"
+    ).read_text()
     assert "Eq. 1 gives" in html  # the hidden test's failure message
     assert "default_rng(2024)" not in html  # its source
     assert "Did you forget the 1/2" in html  # the visible test's message
 
 
 def test_a_dead_kernel_costs_only_the_cells_that_need_it(graded, course):
-    notebook = course / "autograded" / "kernel_killer" / ASSIGNMENT / "02_content_loss.ipynb"
-    killer = next(c for c in cells(notebook) if nbgrader_meta(c).get("grade_id") == "content_loss")
+    notebook = (
+        course / "autograded" / "kernel_killer" / ASSIGNMENT / "02_content_loss.ipynb"
+    )
+    killer = next(
+        c for c in cells(notebook) if nbgrader_meta(c).get("grade_id") == "content_loss"
+    )
     assert "kernel died" in json.dumps(killer.outputs)
     assert "os._exit(1)" in killer.source  # the student's code is kept
 
 
 def test_an_endless_loop_is_stopped_with_a_clear_message(graded, course):
-    notebook = course / "autograded" / "endless_loop" / ASSIGNMENT / "03_gram_matrix_and_style_loss.ipynb"
+    notebook = (
+        course
+        / "autograded"
+        / "endless_loop"
+        / ASSIGNMENT
+        / "03_gram_matrix_and_style_loss.ipynb"
+    )
     test = next(
-        c for c in cells(notebook) if nbgrader_meta(c).get("grade_id") == "gram_matrix_worked_example"
+        c
+        for c in cells(notebook)
+        if nbgrader_meta(c).get("grade_id") == "gram_matrix_worked_example"
     )
     assert f"ran longer than {TIMEOUT} s" in json.dumps(test.outputs)
 
@@ -234,7 +267,11 @@ def test_huge_parameters_still_grade_tiny_and_leave_no_files(graded, course):
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
     assert size < 500_000, size
     notebook = folder / "04_total_loss_and_optimisation.ipynb"
-    step = next(c for c in cells(notebook) if nbgrader_meta(c).get("grade_id") == "optimisation_step")
+    step = next(
+        c
+        for c in cells(notebook)
+        if nbgrader_meta(c).get("grade_id") == "optimisation_step"
+    )
     assert step.outputs == [] or "Error" not in json.dumps(step.outputs), step.outputs
 
 
@@ -253,11 +290,42 @@ def test_nbgrader_itself_and_a_dask_scheduler_get_the_same_protections(tmp_path)
     course = new_course(tmp_path)
     add_students(course, "kernel_killer")
     run(course, "nbgrader", "autograde", ASSIGNMENT)
-    assert scores(course, ["kernel_killer"]) == {"kernel_killer": EXPECTED["kernel_killer"]}
+    assert scores(course, ["kernel_killer"]) == {
+        "kernel_killer": EXPECTED["kernel_killer"]
+    }
     add_students(course, "broken_files")
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
-        completed = run(course, "course_utils.grading", "--scheduler", cluster.scheduler_address)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        completed = run(
+            course, "course_utils.grading", "--scheduler", cluster.scheduler_address
+        )
     assert "on 2 Dask workers" in completed.stdout
     assert scores(course, ["kernel_killer", "broken_files"]) == {
         student: EXPECTED[student] for student in ("kernel_killer", "broken_files")
     }
+
+
+def test_the_exchange_carries_release_submit_and_collect(tmp_path):
+    """What the formgrader's Release and Collect buttons and the students'
+    Assignments tab do, through the course's own exchange folder."""
+    (tmp_path / "course").mkdir()
+    course = new_course(tmp_path / "course")
+    student = tmp_path / "student"
+    student.mkdir()
+    exchange = f"--Exchange.root={course / 'exchange'}"
+    run(course, "nbgrader", "release_assignment", ASSIGNMENT)
+    for step in ("fetch_assignment", "submit"):
+        run(
+            student,
+            "nbgrader",
+            step,
+            ASSIGNMENT,
+            "--course",
+            "style-transfer",
+            exchange,
+        )
+    run(course, "nbgrader", "collect", ASSIGNMENT)
+    (collected,) = (course / "submitted").glob(f"*/{ASSIGNMENT}")
+    assert sorted(path.stem for path in collected.glob("*.ipynb")) == NOTEBOOKS
+    assert (collected / "timestamp.txt").exists()
