@@ -26,14 +26,14 @@ import resource
 import shutil
 from pathlib import Path
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
 from course_utils.grading import problems
 from course_utils.grading.dependencies import needed_cells
@@ -45,50 +45,59 @@ UNREADABLE_KEY = "grading_unreadable"
 
 
 class CheckTestCells(NbGraderPreprocessor):
-    """Report changed and deleted test cells; put deleted ones back."""
+    """Report changed and deleted test cells; put deleted ones back.
+
+    nbgrader's own `OverwriteCells.add_missing_cells` fails when the cell
+    before a deleted test (its solution cell) was deleted too; this puts the
+    test after the nearest nbgrader cell still there.
+    """
 
     def preprocess(self, nb, resources):
         if nb.metadata.get(UNREADABLE_KEY):
             return nb, resources
-        info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gradebook:
-            source = gradebook.find_notebook(info["notebook"], info["assignment"])
-            points = {cell.name: cell.max_score for cell in source.grade_cells}
-            ordered = [
-                (cell.name, cell.source, cell.cell_type, cell.checksum)
-                for cell in source.source_cells
-            ]
-        positions = {problems.cell_label(cell): i for i, cell in enumerate(nb.cells)}
-        for order, (name, full_source, cell_type, _) in enumerate(ordered):
-            if name not in points or cell_type != "code":
-                continue  # only graded code cells are tests
+        cells, tests = gradebook_cells(resources["nbgrader"])
+        names = [name for name, _ in cells]
+        positions = _positions(nb)
+        for order, (name, source) in enumerate(cells):
+            if name not in tests:
+                continue
             if name in positions:
                 submitted = nb.cells[positions[name]].source
-                if _normalised(submitted) != _normalised(released(full_source)):
-                    problems.record(
-                        nb,
-                        Problem(
-                            name,
-                            problems.TEST_CHANGED,
-                            "It was restored and graded as the instructor wrote it.",
-                        ),
-                    )
+                if _normalised(submitted) != _normalised(released(source, self.config)):
+                    problems.record(nb, Problem(name, problems.TEST_CHANGED, RESTORED))
                 continue
-            problems.record(
-                nb,
-                Problem(
-                    name,
-                    problems.TEST_DELETED,
-                    "It was put back and graded as the instructor wrote it.",
-                ),
-            )
-            cell = test_cell(name, full_source, points[name])
-            at = _insertion_point([n for n, *_ in ordered], order, positions, nb)
-            nb.cells.insert(at, cell)
-            positions = {
-                problems.cell_label(cell): i for i, cell in enumerate(nb.cells)
-            }
+            problems.record(nb, Problem(name, problems.TEST_DELETED, RESTORED))
+            at = _insertion_point(names, order, positions, nb)
+            nb.cells.insert(at, test_cell(name, source, tests[name]))
+            positions = _positions(nb)
         return nb, resources
+
+
+RESTORED = "It was restored and graded as the instructor wrote it."
+
+
+def gradebook_cells(info: dict):
+    """The notebook's nbgrader cells as the gradebook holds them.
+
+    Returns:
+        ([(grade_id, source)] in the gradebook's order, {test grade_id:
+        points}); tests are the locked graded code cells, with their hidden
+        tests.
+    """
+    with Gradebook(info["db_url"]) as gradebook:
+        source = gradebook.find_notebook(info["notebook"], info["assignment"])
+        points = {cell.name: cell.max_score for cell in source.grade_cells}
+        cells = [(cell.name, cell.source) for cell in source.source_cells]
+        tests = {
+            cell.name: points[cell.name]
+            for cell in source.source_cells
+            if cell.name in points and cell.locked and cell.cell_type == "code"
+        }
+    return cells, tests
+
+
+def _positions(nb) -> dict:
+    return {problems.cell_label(cell): i for i, cell in enumerate(nb.cells)}
 
 
 def test_cell(name: str, source: str, points: float) -> NotebookNode:
@@ -112,10 +121,13 @@ def test_cell(name: str, source: str, points: float) -> NotebookNode:
     )
 
 
-def released(source: str) -> str:
-    """A test cell's source as students received it: hidden tests removed."""
+def released(source: str, config=None) -> str:
+    """A test cell's source as students received it: hidden tests removed
+    (with the hidden-test markers configured for nbgrader)."""
     cell = NotebookNode(cell_type="code", source=source, metadata={})
-    ClearHiddenTests(enforce_metadata=False)._remove_hidden_test_region(cell)
+    ClearHiddenTests(config=config, enforce_metadata=False)._remove_hidden_test_region(
+        cell
+    )
     return cell.source
 
 
@@ -151,6 +163,9 @@ class GradingExecute(Execute):
     ).tag(config=True)
     # A graded kernel has nothing to save: stop it at once (saves about 1 s each).
     shutdown_kernel = Unicode("immediate").tag(config=True)
+    # nbgrader's True fails the whole notebook when a busy machine delivers a
+    # cell's last output late; a stuck cell is caught by `grace` instead.
+    raise_on_iopub_timeout = Bool(False).tag(config=True)
     max_memory_mb = Integer(
         8192, help="Address space the kernel may use, in MB (RLIMIT_AS)."
     ).tag(config=True)
@@ -159,13 +174,13 @@ class GradingExecute(Execute):
         if nb.metadata.get(UNREADABLE_KEY):
             _fail_tests(nb, "The notebook could not be read, so nothing was run.")
             return nb, resources
-        self._needed = needed_cells(nb.cells)
-        if not any(utils.is_grade(nb.cells[index]) for index in self._needed):
+        if not any(utils.is_grade(cell) for cell in nb.cells):
             self.log.info("No graded cells: not executed")
             return nb, resources
-        folder = Path(resources.get("metadata", {}).get("path") or ".")
-        before = set(folder.rglob("*"))
+        self._needed = needed_cells(nb.cells)
         self._skip, self._running = {}, None
+        path = resources.get("metadata", {}).get("path")
+        before = set(Path(path).rglob("*")) if path else None
         try:
             while True:
                 try:
@@ -178,14 +193,8 @@ class GradingExecute(Execute):
                     problem = problems.KERNEL_DIED
                     if isinstance(error, _KernelStuck):
                         problem = problems.TIMED_OUT
-                    problems.record(
-                        nb,
-                        Problem(
-                            problems.cell_label(nb.cells[index], index),
-                            problem,
-                            self._skip[index],
-                        ),
-                    )
+                    label = problems.cell_label(nb.cells[index], index)
+                    problems.record(nb, Problem(label, problem, self._skip[index]))
                     self.log.warning(
                         "Cell %s: %s; running again without it", index, error
                     )
@@ -193,7 +202,8 @@ class GradingExecute(Execute):
                         if cell.cell_type == "code":
                             cell.outputs, cell.execution_count = [], None
         finally:
-            _delete_new_files(folder, before)
+            if path:
+                _delete_new_files(Path(path), before)
 
     async def async_start_new_kernel(self, **kwargs):
         await super().async_start_new_kernel(**kwargs)
@@ -213,13 +223,20 @@ class GradingExecute(Execute):
             cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
             return cell
         self._running = cell_index
-        cell = await super().async_execute_cell(cell, cell_index, execution_count, **kw)
+        try:
+            cell = await super().async_execute_cell(
+                cell, cell_index, execution_count, **kw
+            )
+        except CellTimeoutError as error:  # interrupted, but its output never ended
+            raise _KernelStuck(f"cell {cell_index} ignored the interrupt") from error
         timed_out = [
             output
             for output in cell.get("outputs", [])
             if output.output_type == "error" and output.ename == "CellTimeoutError"
         ]
         if timed_out:
+            if not await self._answers():
+                raise _KernelStuck(f"cell {cell_index} ignored the interrupt")
             detail = (
                 f"This cell ran longer than {self.timeout} s, the limit while "
                 "grading (images are 64 px, runs 2 iterations), and was stopped. "
@@ -228,14 +245,8 @@ class GradingExecute(Execute):
             timed_out[0].update(
                 evalue=detail, traceback=[f"CellTimeoutError: {detail}"]
             )
-            problems.record(
-                self.nb,
-                Problem(
-                    problems.cell_label(cell, cell_index), problems.TIMED_OUT, detail
-                ),
-            )
-            if not await self._answers():
-                raise _KernelStuck(f"cell {cell_index} ignored the interrupt")
+            label = problems.cell_label(cell, cell_index)
+            problems.record(self.nb, Problem(label, problems.TIMED_OUT, detail))
         return cell
 
     # nbclient binds its synchronous entry points to its own coroutines.
@@ -358,9 +369,12 @@ class HideHiddenTests(NbGraderPreprocessor):
     failing assertion's message (a traceback quotes the source)."""
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or "BEGIN HIDDEN TESTS" not in cell.source:
+        if cell.cell_type != "code":
             return cell, resources
-        cell.source = released(cell.source).rstrip() + "\n# (hidden tests: not shown)"
+        visible = released(cell.source, self.config)
+        if visible == cell.source:
+            return cell, resources
+        cell.source = visible.rstrip() + "\n# (hidden tests: not shown)"
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 output.traceback = [f"{output.ename}: {output.evalue}"]

@@ -52,11 +52,13 @@ def cell_label(cell, index: int | None = None) -> str:
 
 
 def record(nb, problem: Problem) -> None:
-    """Add `problem` to the notebook's metadata, once."""
+    """Add `problem` to the notebook's metadata, once per cell and reason."""
     problems = nb.metadata.setdefault(METADATA_KEY, [])
-    entry = asdict(problem)
-    if entry not in problems:
-        problems.append(entry)
+    if not any(
+        (entry["cell"], entry["reason"]) == (problem.cell, problem.reason)
+        for entry in problems
+    ):
+        problems.append(asdict(problem))
 
 
 def recorded(nb) -> list[Problem]:

@@ -13,6 +13,7 @@ nbgrader could not grade some notebook at all, 2 when grading could not start.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import subprocess
@@ -64,31 +65,39 @@ def grade_class(
     template = _gradebook_snapshot(db_url, assignment)
     students = _students(coursedir, assignment)
     start = time.perf_counter()
+    failed = {}
     with _cluster(workers, scheduler) as (client, threads):
         echo(f"Grading {len(students)} students of {assignment} on {_describe(client)}")
         shared = client.scatter(template, broadcast=True)
-        futures = client.map(
-            unit.grade_student,
-            [str(course)] * len(students),
-            [assignment] * len(students),
-            students,
-            [shared] * len(students),
-            [threads] * len(students),
-            pure=False,
-        )
-        failed = {}
+        futures = {
+            client.submit(
+                unit.grade_student,
+                str(course),
+                assignment,
+                student,
+                shared,
+                threads,
+                pure=False,
+            ): student
+            for student in students
+        }
         for done, future in enumerate(as_completed(futures), start=1):
-            student = students[futures.index(future)]
+            student = futures[future]
             try:
                 result = future.result()
             except Exception as error:  # the task itself broke; keep going
                 result = unit.StudentResult(student, failed={"*": repr(error)})
-            unit.record_grades(db_url, assignment, result)  # failed too: no one is lost
+            try:  # failed students too: no one is lost
+                unit.record_grades(db_url, assignment, result)
+            except Exception as error:
+                result.failed["gradebook"] = repr(error)
             if result.failed:
                 failed[student] = result.failed
             echo(f"[{done}/{len(students)}] {student}: {result.seconds:.0f} s")
     seconds = time.perf_counter() - start
-    _nbgrader_export(course, csv_path)
+    exported = _nbgrader_export(course, csv_path)
+    if exported:
+        echo(f"nbgrader export could not write {csv_path}: {exported}")
     echo("")
     echo(summary(coursedir, db_url, assignment, failed))
     echo(
@@ -96,7 +105,7 @@ def grade_class(
         f"({seconds / max(len(students), 1):.1f} s per student). Feedback: "
         f"{coursedir.feedback_directory}/<student>/{assignment}/. Grades: {csv_path}."
     )
-    return 1 if failed else 0
+    return 1 if failed or exported else 0
 
 
 def summary(
@@ -122,9 +131,18 @@ def summary(
         for row in rows
         for notebook, problem in row.problems
     ]
-    for student, failures in failed.items():  # nbgrader's own error, once
+    for student, failures in failed.items():  # with nbgrader's own error
         for what, error in failures.items():
-            attention.append((student, "", Problem(what, GRADING_FAILED, error)))
+            same = [
+                i
+                for i, (who, notebook, problem) in enumerate(attention)
+                if (who, notebook, problem.reason) == (student, what, GRADING_FAILED)
+            ]
+            if same:
+                who, notebook, problem = attention[same[0]]
+                attention[same[0]] = (who, notebook, Problem("", GRADING_FAILED, error))
+            else:
+                attention.append((student, "", Problem(what, GRADING_FAILED, error)))
     lines.append("")
     if not attention:
         lines.append("Needs attention: nothing.")
@@ -177,33 +195,27 @@ def _gradebook_snapshot(db_url: str, assignment: str) -> bytes:
         return copy.read_bytes()
 
 
-class _cluster:
-    """A Dask client: on `scheduler`, or on a LocalCluster of `workers` processes."""
-
-    def __init__(self, workers, scheduler):
-        self.workers, self.scheduler = workers, scheduler
-
-    def __enter__(self):
-        if self.scheduler:
-            self.cluster = None
-            self.client = Client(self.scheduler)
-            return self.client, None
-        workers = self.workers or os.cpu_count() or 1
-        self.cluster = LocalCluster(
+@contextlib.contextmanager
+def _cluster(workers: int | None, scheduler: str | None):
+    """Yield (Dask client, cores per kernel): on `scheduler`, or on a
+    LocalCluster of `workers` processes (default: one per core)."""
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client, None
+        return
+    workers = workers or os.cpu_count() or 1
+    with (
+        LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             # a worker's memory is mostly its kernels', which have limits of their own
             memory_limit=0,
-        )
-        self.client = Client(self.cluster)
-        return self.client, max(1, (os.cpu_count() or 1) // workers)
-
-    def __exit__(self, *exc_info):
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client, max(1, (os.cpu_count() or 1) // workers)
 
 
 def _describe(client) -> str:
@@ -211,14 +223,16 @@ def _describe(client) -> str:
     return f"{len(workers)} Dask worker{'s' if len(workers) != 1 else ''}"
 
 
-def _nbgrader_export(course: Path, csv_path: str) -> None:
-    subprocess.run(
+def _nbgrader_export(course: Path, csv_path: str) -> str:
+    """Run `nbgrader export`; return "" or its last error line."""
+    completed = subprocess.run(
         [sys.executable, "-m", "nbgrader", "export", "--to", csv_path],
         cwd=course,
-        env={
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        },
-        check=True,
+        env=unit.nbgrader_environment(),
         capture_output=True,
+        text=True,
+        check=False,
     )
+    if completed.returncode == 0:
+        return ""
+    return (completed.stderr.strip().splitlines() or ["(no output)"])[-1]

@@ -13,10 +13,13 @@ from __future__ import annotations
 import nbformat
 from nbconvert.exporters import NotebookExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
-from nbgrader.api import Gradebook
 
 from course_utils.grading import problems
-from course_utils.grading.preprocessors import UNREADABLE_KEY, test_cell
+from course_utils.grading.preprocessors import (
+    UNREADABLE_KEY,
+    gradebook_cells,
+    test_cell,
+)
 
 
 class SubmissionExporter(NotebookExporter):
@@ -33,14 +36,10 @@ class SubmissionExporter(NotebookExporter):
 
 def stand_in(info: dict, why: str):
     """A notebook with the assignment's test cells and a note saying why."""
-    with Gradebook(info["db_url"]) as gradebook:
-        source = gradebook.find_notebook(info["notebook"], info["assignment"])
-        points = {cell.name: cell.max_score for cell in source.grade_cells}
-        tests = [
-            test_cell(cell.name, cell.source, points[cell.name])
-            for cell in source.source_cells
-            if cell.name in points and cell.cell_type == "code"
-        ]
+    cells, tests = gradebook_cells(info)
+    tests = [
+        test_cell(name, source, tests[name]) for name, source in cells if name in tests
+    ]
     detail = (
         f"{info['notebook']}.ipynb could not be read ({why}), so it was graded "
         "as an empty notebook: every test scores 0. Check that the file opens "

@@ -2,8 +2,8 @@
 
 nbgrader's gradebook is one SQLite file, and SQLite lets one process write at
 a time ("database is locked" aborts nbgrader). So each student is graded in a
-private course folder of their own, with a copy of the gradebook as `make
-release` left it, by nbgrader's own `autograde`, then `generate_feedback`
+private course folder of their own, with a copy of the course's gradebook
+taken when grading started, by nbgrader's own `autograde`, then `generate_feedback`
 (`grade_here`, through nbgrader's Python API). The graded notebooks and the
 feedback are moved into the real course folder; the grades come back as
 plain data, and `run` writes them into the real gradebook from one process
@@ -69,13 +69,15 @@ def grade_student(
             on storage this machine sees.
         assignment: the assignment id, e.g. "style_transfer".
         student: the student id, a folder in submitted/.
-        gradebook: the bytes of the gradebook after `make release`.
+        gradebook: the bytes of the course's gradebook when grading started
+            (it holds the assignment `make release` recorded).
         threads: cores each notebook's kernel may use (None: all).
         timeout: seconds one nbgrader command may take before it is stopped.
 
     Returns:
-        StudentResult; autograded/<student> and feedback/<student> in
-        `course` are replaced by the new ones.
+        StudentResult; autograded/<student>/<assignment> and
+        feedback/<student>/<assignment> in `course` are replaced by the new
+        ones (removed if nothing could be graded, as its scores are).
     """
     start = time.perf_counter()
     course = Path(course).resolve()
@@ -89,12 +91,7 @@ def grade_student(
         submitted = scratch / names.submitted_directory
         submitted.mkdir()
         (submitted / student).symlink_to(course / names.submitted_directory / student)
-        env = {
-            **os.environ,
-            **_thread_limits(threads),
-            # nbgrader runs `alembic`, which lives beside this Python
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        }
+        env = {**nbgrader_environment(), **_thread_limits(threads)}
 
         failed = _run_here(scratch, env, timeout, assignment, student)
         result.failed = failed
@@ -103,7 +100,8 @@ def grade_student(
                 scratch / GRADEBOOK, assignment, student
             )
         for folder in (names.autograded_directory, names.feedback_directory):
-            _replace(scratch / folder / student, course / folder / student)
+            student_folder = Path(folder) / student / assignment
+            _replace(scratch / student_folder, course / student_folder)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -148,16 +146,22 @@ def read_grades(path: Path, assignment: str, student: str):
 def record_grades(db_url: str, assignment: str, result: StudentResult) -> None:
     """Write one student's grades into the course's gradebook, as nbgrader's
     SaveAutoGrades would have: a grader's manual score is kept and flagged
-    for review. A student nbgrader could not grade is entered too, with no
-    automatic scores, so the formgrader lists them for manual grading."""
+    for review. A student nbgrader could not grade at all is entered too,
+    with no automatic scores, so the formgrader lists them for grading by hand.
+    """
     with Gradebook(db_url) as gradebook, warnings.catch_warnings():
         # nbgrader's add_submission reads the new submission before adding it
         # to the session; SQLAlchemy warns, and the submission is stored.
         warnings.simplefilter("ignore", SAWarning)
         gradebook.update_or_create_student(result.student)
-        gradebook.update_or_create_submission(
-            assignment, result.student, timestamp=result.timestamp
+        stamp = {"timestamp": result.timestamp} if result.timestamp else {}
+        submission = gradebook.update_or_create_submission(
+            assignment, result.student, **stamp
         )
+        if not result.grades:  # nothing graded: no stale scores either
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score, grade.needs_manual_grade = None, True
         for name, entries in result.grades.items():
             notebook = gradebook.find_submission_notebook(
                 name, assignment, result.student
@@ -175,6 +179,13 @@ def record_grades(db_url: str, assignment: str, result: StudentResult) -> None:
                 )
                 comment.auto_comment = text
         gradebook.db.commit()
+
+
+def nbgrader_environment() -> dict:
+    """This process's environment, with this Python's folder first on PATH:
+    nbgrader runs the `alembic` command installed beside it."""
+    path = os.environ.get("PATH", "")
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{path}"}
 
 
 def _run_here(folder: Path, env: dict, timeout: float, assignment: str, student: str):

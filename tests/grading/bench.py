@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psutil
 
+from course_utils.grading.unit import nbgrader_environment
 from tests.grading.classroom import ASSIGNMENT, write_student
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,10 +37,7 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args(argv)
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    }
+    env = nbgrader_environment()
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as folder:
         template = Path(folder) / "template"
         template.mkdir()

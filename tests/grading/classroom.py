@@ -109,12 +109,21 @@ def broken_files(notebooks):
 
 
 def endless_loop(notebooks):
-    """gram_matrix never returns; two test cells call it."""
+    """gram_matrix never returns; combine_luminance never returns and ignores
+    interrupts (the kernel must be replaced). Two test cells call each."""
     _solution(
         notebooks,
         "03_gram_matrix_and_style_loss",
         "gram_matrix",
         "def gram_matrix(features):\n    while True:\n        pass\n",
+    )
+    _solution(
+        notebooks,
+        "07_beyond_the_report",
+        "combine_luminance",
+        "import signal\n\n\ndef combine_luminance(content, stylized):\n"
+        "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "    while True:\n        pass\n",
     )
     return notebooks
 
@@ -202,7 +211,7 @@ EXPECTED = {
     "classic_bugs": _scores(**{"02": 3, "03": 6, "04": 2}),
     "kernel_killer": _scores(**{"02": 3, "04": 2, "07": 2}),
     "broken_files": _scores(**{"03": 8, "04": 5}),
-    "endless_loop": _scores(**{"03": 3}),
+    "endless_loop": _scores(**{"03": 3, "07": 2}),
     "huge_parameters": _scores(),
     "tampered": _scores(**{"02": 3, "07": 2}),
     "reference_caller": _scores(**{"02": 3, "03": 3, "07": 2}),
@@ -223,6 +232,18 @@ ATTENTION = {
         "endless_loop",
         "03_gram_matrix_and_style_loss",
         "gram_matrix_matches_reference",
+        problems.TIMED_OUT,
+    ),
+    (
+        "endless_loop",
+        "07_beyond_the_report",
+        "combine_luminance_worked_example",
+        problems.TIMED_OUT,
+    ),
+    (
+        "endless_loop",
+        "07_beyond_the_report",
+        "combine_luminance_matches_reference",
         problems.TIMED_OUT,
     ),
     (

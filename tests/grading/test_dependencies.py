@@ -90,14 +90,70 @@ def test_unparsable_cells_and_star_imports_always_run():
     assert needed_cells(notebook) == {0, 1, 3}
 
 
-def test_ipython_magics_are_understood():
+def test_ipython_magics_and_shell_commands_always_run():
     notebook = cells(
         "%matplotlib inline\nimport numpy as np",
         "!echo hi",
         graded("assert np.ones(1)[0] == 1"),
     )
-    assert needed_cells(notebook) == {0, 2}
+    assert needed_cells(notebook) == {0, 1, 2}
 
 
 def test_a_notebook_without_graded_cells_needs_nothing():
     assert needed_cells(cells("import numpy", "print(1)")) == set()
+
+
+def test_a_helper_defined_after_the_solution_still_runs():
+    notebook = cells(
+        solution("def f(x):\n    return helper(x)"),
+        "def helper(x):\n    return 2 * x",
+        "demo = f(3)",
+        graded("assert f(1) == 2"),
+    )
+    assert needed_cells(notebook) == {0, 1, 3}
+
+
+def test_defaults_annotations_and_bases_are_read_when_the_def_runs():
+    notebook = cells(
+        "WEIGHT = 2",
+        "Base = object",
+        "unused = 3",
+        solution("class Loss(Base):\n    pass\ndef f(x, w=WEIGHT):\n    return w * x"),
+        graded("assert f(1) == 2"),
+    )
+    assert needed_cells(notebook) == {0, 1, 3, 4}
+
+
+def test_a_method_call_may_change_a_value_but_not_a_module():
+    notebook = cells(
+        "import numpy as np\nitems = []",
+        "items.append(1)",
+        "np.random.seed(0)",
+        graded("assert items == [1]"),
+    )
+    assert needed_cells(notebook) == {0, 1, 3}
+
+
+def test_cells_the_analysis_cannot_follow_always_run():
+    notebook = cells(
+        "%%capture\nx = 1",
+        "exec('y = 2')",
+        "globals().update(z=3)",
+        "plain = 4",
+        graded("assert True"),
+    )
+    assert needed_cells(notebook) == {0, 1, 2, 4}
+
+
+def test_a_students_own_builtin_name_is_a_dependency():
+    notebook = cells("def sum(values):\n    return 0", graded("assert sum([1]) == 0"))
+    assert needed_cells(notebook) == {0, 1}
+
+
+def test_names_bound_in_except_and_else_branches():
+    notebook = cells(
+        "try:\n    import fast as lib\nexcept ImportError as error:\n    lib = None\n"
+        "else:\n    ok = True",
+        graded("assert lib is None or ok"),
+    )
+    assert needed_cells(notebook) == {0, 1}

@@ -5,7 +5,6 @@ listed, and nobody is left out of grades.csv or the feedback."""
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from course_utils.grading.unit import nbgrader_environment
 from tests.conftest import REPO
 from tests.grading.classroom import (
     ASSIGNMENT,
@@ -39,11 +39,7 @@ def run(course: Path, *command: str, check: bool = True) -> subprocess.Completed
         timeout=1500,
         check=False,
         # nbgrader runs the `alembic` command, which lives beside this Python
-        env={
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        },
+        env={**nbgrader_environment(), "PYTHONPATH": str(REPO)},
     )
     if check:
         assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -259,6 +255,13 @@ def test_an_endless_loop_is_stopped_with_a_clear_message(graded, course):
         if nbgrader_meta(c).get("grade_id") == "gram_matrix_worked_example"
     )
     assert f"ran longer than {TIMEOUT} s" in json.dumps(test.outputs)
+    notebook = notebook.with_name("07_beyond_the_report.ipynb")
+    stuck = next(
+        c
+        for c in cells(notebook)
+        if nbgrader_meta(c).get("grade_id") == "combine_luminance_worked_example"
+    )
+    assert "did not stop when interrupted" in json.dumps(stuck.outputs)
 
 
 def test_huge_parameters_still_grade_tiny_and_leave_no_files(graded, course):
