@@ -42,7 +42,7 @@ c.Autograde.sanitize_preprocessors = [
 c.Autograde.autograde_preprocessors = [
     # a dead kernel or endless cell costs only that cell; time, memory and
     # file-size limits (GradingExecute.timeout etc.); ungraded notebooks skipped
-    f"{GRADING}.preprocessors.GradingExecute",
+    f"{GRADING}.execute.GradingExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbgrader.preprocessors.LimitOutput",
     f"{GRADING}.preprocessors.LimitImages",

@@ -6,8 +6,11 @@ registers this package's preprocessors, so nbgrader's own commands and the
 formgrader in JupyterLab get the same protections:
 
 - `problems`: what went wrong in a submission, kept in the graded notebook.
-- `preprocessors`: execution that survives a dead kernel and endless loops,
-  restored test cells, capped outputs, feedback without hidden tests' source.
+- `execute`: running a notebook so that a dead kernel or an endless loop
+  costs only its own cells, under limits, and only the cells the tests need
+  (`dependencies`).
+- `preprocessors`: restored test cells, reference calls found, capped
+  outputs, feedback without hidden tests' source.
 - `submission`: reads a notebook that is not valid JSON as an empty one.
 - `unit`: grades one student in a private course copy (one Dask task).
 - `run`: the whole class: Dask, the gradebook, feedback, grades.csv, summary.

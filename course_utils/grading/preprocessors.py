@@ -1,17 +1,12 @@
 """nbgrader preprocessors that make a class's grading safe and fair.
 
-`nbgrader_config.py` registers them, so `nbgrader autograde`,
-`nbgrader generate_feedback`, `make grade` and the formgrader all use them:
+`nbgrader_config.py` registers them (and `execute.GradingExecute`), so
+`nbgrader autograde`, `nbgrader generate_feedback`, `make grade` and the
+formgrader all use them:
 
 - `CheckTestCells` (before nbgrader's OverwriteCells): reports test cells a
   student changed or deleted, and puts deleted ones back as the instructor
   wrote them (OverwriteCells restores changed ones).
-- `GradingExecute` (nbgrader's Execute): a cell that kills the kernel, or
-  runs past `timeout` and cannot be interrupted, is skipped in a fresh run
-  of the notebook, so it costs only the tests that need it; the kernel runs
-  under file-size and memory limits; files a graded run writes are deleted;
-  only the cells the tests depend on run (`dependencies`), so notebooks
-  without graded cells are not run at all.
 - `ReportProblems`: finds solutions that call the reference implementation
   and writes every recorded problem into the cell it concerns.
 - `LimitImages`: caps the images and HTML a graded notebook keeps.
@@ -21,27 +16,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import resource
-import shutil
-from pathlib import Path
-
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader import utils
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
-from traitlets import Bool, Integer, Unicode
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from traitlets import Integer
 
 from course_utils.grading import problems
-from course_utils.grading.dependencies import needed_cells
-from course_utils.grading.problems import Problem
-
-NOT_RUN = "Not run while grading: no graded test depends on this cell.\n"
-UNREADABLE_KEY = "grading_unreadable"
-"""Notebook metadata set on the stand-in for a notebook that could not be read."""
+from course_utils.grading.problems import UNREADABLE_KEY, Problem
 
 
 class CheckTestCells(NbGraderPreprocessor):
@@ -145,160 +128,6 @@ def _insertion_point(names, order, positions, nb) -> int:
         if name in positions:
             return positions[name]
     return len(nb.cells)
-
-
-class GradingExecute(Execute):
-    """nbgrader's Execute, made safe for a whole class (see the module docstring)."""
-
-    timeout = Integer(
-        30,
-        help="Seconds a cell may run while grading (runs are tiny: 64 px, 2 steps).",
-    ).tag(config=True)
-    grace = Integer(
-        10,
-        help="Seconds an interrupted cell gets to stop before the kernel is replaced.",
-    ).tag(config=True)
-    max_file_mb = Integer(
-        20, help="Largest file the kernel may write, in MB (RLIMIT_FSIZE)."
-    ).tag(config=True)
-    # A graded kernel has nothing to save: stop it at once (saves about 1 s each).
-    shutdown_kernel = Unicode("immediate").tag(config=True)
-    # nbgrader's True fails the whole notebook when a busy machine delivers a
-    # cell's last output late; a stuck cell is caught by `grace` instead.
-    raise_on_iopub_timeout = Bool(False).tag(config=True)
-    max_memory_mb = Integer(
-        8192, help="Address space the kernel may use, in MB (RLIMIT_AS)."
-    ).tag(config=True)
-
-    def preprocess(self, nb, resources=None, km=None):
-        if nb.metadata.get(UNREADABLE_KEY):
-            _fail_tests(nb, "The notebook could not be read, so nothing was run.")
-            return nb, resources
-        if not any(utils.is_grade(cell) for cell in nb.cells):
-            self.log.info("No graded cells: not executed")
-            return nb, resources
-        self._needed = needed_cells(nb.cells)
-        self._skip, self._running = {}, None
-        path = resources.get("metadata", {}).get("path")
-        before = set(Path(path).rglob("*")) if path else None
-        try:
-            while True:
-                try:
-                    return super().preprocess(nb, resources, km)
-                except (DeadKernelError, _KernelStuck) as error:
-                    index = self._running
-                    if index is None or index in self._skip:
-                        raise
-                    self._skip[index] = _skip_reason(error, self.timeout)
-                    problem = problems.KERNEL_DIED
-                    if isinstance(error, _KernelStuck):
-                        problem = problems.TIMED_OUT
-                    label = problems.cell_label(nb.cells[index], index)
-                    problems.record(nb, Problem(label, problem, self._skip[index]))
-                    self.log.warning(
-                        "Cell %s: %s; running again without it", index, error
-                    )
-                    for cell in nb.cells:
-                        if cell.cell_type == "code":
-                            cell.outputs, cell.execution_count = [], None
-        finally:
-            if path:
-                _delete_new_files(Path(path), before)
-
-    async def async_start_new_kernel(self, **kwargs):
-        await super().async_start_new_kernel(**kwargs)
-        pid = self.km.provisioner.pid
-        for limit, megabytes in (
-            (resource.RLIMIT_FSIZE, self.max_file_mb),
-            (resource.RLIMIT_AS, self.max_memory_mb),
-        ):
-            size = megabytes * 2**20
-            resource.prlimit(pid, limit, (size, size))
-
-    async def async_execute_cell(self, cell, cell_index, execution_count=None, **kw):
-        if cell_index in self._skip:
-            cell.outputs = [_error("SkippedWhileGrading", self._skip[cell_index])]
-            return cell
-        if cell.cell_type == "code" and cell_index not in self._needed:
-            cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
-            return cell
-        self._running = cell_index
-        try:
-            cell = await super().async_execute_cell(
-                cell, cell_index, execution_count, **kw
-            )
-        except CellTimeoutError as error:  # interrupted, but its output never ended
-            raise _KernelStuck(f"cell {cell_index} ignored the interrupt") from error
-        timed_out = [
-            output
-            for output in cell.get("outputs", [])
-            if output.output_type == "error" and output.ename == "CellTimeoutError"
-        ]
-        if timed_out:
-            if not await self._answers():
-                raise _KernelStuck(f"cell {cell_index} ignored the interrupt")
-            detail = (
-                f"This cell ran longer than {self.timeout} s, the limit while "
-                "grading (images are 64 px, runs 2 iterations), and was stopped. "
-                "Look for a loop that never ends."
-            )
-            timed_out[0].update(
-                evalue=detail, traceback=[f"CellTimeoutError: {detail}"]
-            )
-            label = problems.cell_label(cell, cell_index)
-            problems.record(self.nb, Problem(label, problems.TIMED_OUT, detail))
-        return cell
-
-    # nbclient binds its synchronous entry points to its own coroutines.
-    start_new_kernel = run_sync(async_start_new_kernel)
-    execute_cell = run_sync(async_execute_cell)
-
-    async def _answers(self) -> bool:
-        """True once the kernel answers again after an interrupt."""
-        try:
-            await asyncio.wait_for(self.kc.kernel_info(reply=True), self.grace)
-        except (asyncio.TimeoutError, TimeoutError, RuntimeError):
-            return False
-        return True
-
-
-class _KernelStuck(RuntimeError):
-    """The kernel did not stop a timed-out cell when interrupted."""
-
-
-def _skip_reason(error, timeout: int) -> str:
-    if isinstance(error, _KernelStuck):
-        return (
-            f"This cell ran longer than {timeout} s and did not stop when "
-            "interrupted. The notebook was graded again without it; the tests "
-            "that need it fail."
-        )
-    return (
-        "The kernel died while this cell ran (os._exit, exit(), a crash or too "
-        "much memory). The notebook was graded again in a fresh kernel without "
-        "this cell; the tests that need it fail."
-    )
-
-
-def _error(name: str, detail: str) -> NotebookNode:
-    return new_output(
-        "error", ename=name, evalue=detail, traceback=[f"{name}: {detail}"]
-    )
-
-
-def _fail_tests(nb, detail: str) -> None:
-    for cell in nb.cells:
-        if utils.is_grade(cell) and cell.cell_type == "code":
-            cell.outputs = [_error("NotGraded", detail)]
-
-
-def _delete_new_files(folder: Path, before: set) -> None:
-    """Delete what a graded run wrote beside the notebook (frames, figures)."""
-    for path in sorted(set(folder.rglob("*")) - before, reverse=True):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.exists() or path.is_symlink():
-            path.unlink()
 
 
 class ReportProblems(NbGraderPreprocessor):

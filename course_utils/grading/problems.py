@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 METADATA_KEY = "grading_problems"
+UNREADABLE_KEY = "grading_unreadable"
+"""Notebook metadata set on the stand-in for a notebook that could not be read."""
 
 KERNEL_DIED = "kernel died"
 TIMED_OUT = "cell timed out"

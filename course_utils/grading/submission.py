@@ -16,10 +16,10 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 
 from course_utils.grading import problems
 from course_utils.grading.preprocessors import (
-    UNREADABLE_KEY,
     gradebook_cells,
     test_cell,
 )
+from course_utils.grading.problems import UNREADABLE_KEY
 
 
 class SubmissionExporter(NotebookExporter):

@@ -49,16 +49,17 @@ def blank(notebooks):
     return None  # the released notebooks as they are
 
 
+NO_HALF = (
+    "def content_loss(generated, content):\n"
+    "    difference = tf.cast(generated, tf.float32) - content\n"
+    "    return tf.reduce_sum(tf.square(difference))\n"
+)
+"""Eq. 1 without the 1/2."""
+
+
 def classic_bugs(notebooks):
     """Eq. 1 without the 1/2, G / (H W), Eq. 3 without the 4, alpha and beta swapped."""
-    _solution(
-        notebooks,
-        "02_content_loss",
-        "content_loss",
-        "def content_loss(generated, content):\n"
-        "    difference = tf.cast(generated, tf.float32) - content\n"
-        "    return tf.reduce_sum(tf.square(difference))\n",
-    )
+    _solution(notebooks, "02_content_loss", "content_loss", NO_HALF)
     _solution(
         notebooks,
         "03_gram_matrix_and_style_loss",
@@ -146,14 +147,7 @@ def huge_parameters(notebooks):
 def tampered(notebooks):
     """Wrong content_loss behind a disarmed test; two test cells deleted."""
     nb = notebooks["02_content_loss"]
-    _solution(
-        notebooks,
-        "02_content_loss",
-        "content_loss",
-        "def content_loss(generated, content):\n"
-        "    difference = tf.cast(generated, tf.float32) - content\n"
-        "    return tf.reduce_sum(tf.square(difference))\n",
-    )
+    _solution(notebooks, "02_content_loss", "content_loss", NO_HALF)
     _cell(
         nb, "content_loss_worked_examples"
     ).source = '"""Looks fine to me."""\nassert True\n'
