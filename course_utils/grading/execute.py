@@ -130,7 +130,8 @@ class GradingExecute(Execute):
                 "Look for a loop that never ends."
             )
             timed_out[0].update(
-                evalue=detail, traceback=[f"CellTimeoutError: {detail}"]
+                evalue=detail,
+                traceback=[problems.error_line("CellTimeoutError", detail)],
             )
             label = problems.cell_label(cell, cell_index)
             problems.record(self.nb, Problem(label, problems.TIMED_OUT, detail))
@@ -169,7 +170,10 @@ def _skip_reason(error, timeout: int) -> str:
 
 def _error(name: str, detail: str) -> NotebookNode:
     return new_output(
-        "error", ename=name, evalue=detail, traceback=[f"{name}: {detail}"]
+        "error",
+        ename=name,
+        evalue=detail,
+        traceback=[problems.error_line(name, detail)],
     )
 
 

@@ -206,5 +206,5 @@ class HideHiddenTests(NbGraderPreprocessor):
         cell.source = visible.rstrip() + "\n# (hidden tests: not shown)"
         for output in cell.get("outputs", []):
             if output.output_type == "error":
-                output.traceback = [f"{output.ename}: {output.evalue}"]
+                output.traceback = [problems.error_line(output.ename, output.evalue)]
         return cell, resources

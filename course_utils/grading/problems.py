@@ -10,6 +10,7 @@ made them.
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,6 +52,12 @@ def cell_label(cell, index: int | None = None) -> str:
     if cell.get("id"):
         return cell["id"]
     return f"cell {index}" if index is not None else ""
+
+
+def error_line(name: str, detail: str) -> str:
+    """An error's one-line traceback, wrapped to read without scrolling in
+    the feedback page."""
+    return textwrap.fill(f"{name}: {detail}", width=88)
 
 
 def record(nb, problem: Problem) -> None:
