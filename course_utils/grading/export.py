@@ -38,12 +38,10 @@ class StudentRow:
 
 def class_rows(gradebook: Gradebook, coursedir: CourseDirectory, assignment: str):
     """Return ([graded notebook names], [StudentRow]) for every student."""
-    notebooks = [
-        notebook.name
-        for notebook in gradebook.find_assignment(assignment).notebooks
-        if notebook.max_score > 0
-    ]
-    everything = [n.name for n in gradebook.find_assignment(assignment).notebooks]
+    maxima = {
+        n.name: n.max_score for n in gradebook.find_assignment(assignment).notebooks
+    }
+    notebooks = [name for name, maximum in maxima.items() if maximum > 0]
     rows = []
     for student in sorted(s.id for s in gradebook.students):
         row = StudentRow(student)
@@ -54,8 +52,7 @@ def class_rows(gradebook: Gradebook, coursedir: CourseDirectory, assignment: str
                 )
                 row.scores[name] = (submitted.score, submitted.max_score)
             except MissingEntry:
-                maximum = gradebook.find_notebook(name, assignment).max_score
-                row.scores[name] = (0.0, maximum)
+                row.scores[name] = (0.0, maxima[name])
         folder = Path(
             coursedir.format_path(coursedir.submitted_directory, student, assignment)
         )
@@ -63,7 +60,7 @@ def class_rows(gradebook: Gradebook, coursedir: CourseDirectory, assignment: str
             graded = coursedir.format_path(
                 coursedir.autograded_directory, student, assignment
             )
-            row.problems = problems.for_student(Path(graded), folder, everything)
+            row.problems = problems.for_student(Path(graded), folder, list(maxima))
         else:
             row.problems = [
                 ("", problems.Problem("", problems.MISSING, "Nothing was submitted."))
