@@ -25,7 +25,7 @@ lint: $(INSTALLED)  ## ruff on the package and the tests
 	$(BIN)/python -m tests.notebooks.normalise --check notebooks/*.ipynb
 
 bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (random weights)
-	$(BIN)/python -m course_utils bench --weights random --json outputs/bench.json --plot outputs/bench.png
+	$(BIN)/python -m benchmarks --weights random --json outputs/bench.json --plot outputs/bench.png
 
 release: $(INSTALLED)  ## student versions of the notebooks, in release/style_transfer/
 	$(BIN)/nbgrader generate_assignment style_transfer --force

@@ -28,9 +28,13 @@ _MODULES = (
     "images",
     "limits",
     "losses",
+    "objective",
     "optimise",
     "plotting",
+    "recorder",
+    "settings",
     "styles",
+    "transfer",
     "vgg",
 )
 _NAMES = {
@@ -43,9 +47,9 @@ _NAMES = {
     "style_loss": "losses",
     "total_loss": "losses",
     "total_variation_loss": "losses",
-    "StyleTransferResult": "optimise",
-    "StyleTransferSettings": "optimise",
-    "stylize": "optimise",
+    "StyleTransferResult": "recorder",
+    "StyleTransferSettings": "settings",
+    "stylize": "transfer",
     "feature_extractor": "vgg",
     "resolve_layer": "vgg",
 }

@@ -1,22 +1,25 @@
-"""Command line: `python -m course_utils stylize`, `bench` and `layers`.
+"""Command line: `python -m course_utils stylize` and `layers`.
 
-A thin layer over `stylize` and the layer tables; run with --help for the options.
+A thin layer over `stylize` and the layer tables; run with --help for the
+options. `stylize`'s setting options are generated from the fields of
+StyleTransferSettings (help text, type, choices), so each is declared once.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from course_utils import bench, data, plotting, vgg
+from course_utils import data, vgg
 from course_utils.images import save_gif, save_image
-from course_utils.optimise import INITS, OPTIMIZERS, StyleTransferSettings, stylize
+from course_utils.settings import StyleTransferSettings
+from course_utils.transfer import stylize
 
-_DEFAULTS = StyleTransferSettings.__dataclass_fields__
+SETTINGS = dataclasses.fields(StyleTransferSettings)
 
 
 def main(argv=None) -> int:
@@ -46,38 +49,17 @@ def _stylize(args) -> int:
                 f"{args.snapshots_dir} already holds snapshots ({taken[0].name}, ...); "
                 "pass --force to overwrite them or choose another folder."
             )
-    weights = None if args.weights == "random" else args.weights
-    if weights is None:
+    settings = {
+        field.name: getattr(args, field.name)
+        for field in SETTINGS
+        if getattr(args, field.name) is not None
+    }
+    if not vgg.is_trained(settings.get("weights", "imagenet")):
         print(
             "WARNING: VGG19 has random weights. The output only tests the code; "
             "it is NOT a style transfer.",
             file=sys.stderr,
         )
-    settings = {
-        "alpha": args.alpha,
-        "beta": args.beta,
-        "iterations": args.iterations,
-        "size": args.size,
-        "optimizer": args.optimizer,
-        "stages": args.stages,
-        "precision": args.precision,
-        "init": args.init,
-        "noise_ratio": args.noise_ratio,
-        "learning_rate": args.learning_rate,
-        "tv_weight": args.tv_weight,
-        "snapshot_every": args.snapshot_every,
-        "seed": args.seed,
-        "weights": weights,
-    }
-    if args.content_layers:
-        settings["content_layers"] = args.content_layers
-    if args.style_layers:
-        settings["style_layers"] = args.style_layers
-    settings.update(
-        style_weights=args.style_weights,
-        style_scale=args.style_scale,
-        preserve_colour=args.preserve_colour,
-    )
     gif = _checked_output(Path(args.gif), args.force) if args.gif else None
     options = {
         "progress": not args.quiet,
@@ -108,39 +90,6 @@ def _stylize(args) -> int:
         print(f"Stopped early: {result.stopped}", file=sys.stderr)
     if result.note:
         print(result.note)
-    return 0
-
-
-def _bench(args) -> int:
-    weights = None if args.weights == "random" else args.weights
-    json_path = _checked_output(Path(args.json), force=True) if args.json else None
-    plot_path = _checked_output(Path(args.plot), force=True) if args.plot else None
-    if args.devices:
-        timings = bench.precision_timings(
-            data.image_path(data.DEFAULT_CONTENT),
-            data.image_path(data.DEFAULT_STYLE),
-            args.sizes,
-            args.steps,
-            weights,
-        )
-        grid = bench.grid_timings(
-            [data.image_path(name) for name in bench.GRID_CONTENTS],
-            [data.image_path(name) for name in bench.GRID_STYLES],
-            args.steps,
-            args.size,
-            weights,
-        )
-        print(bench.format_device_tables(timings, grid))
-        figures = {"precision_timings": timings, "grid": grid}
-    else:
-        figures = bench.benchmark(args.size, args.steps, weights, args.configs)
-        print(bench.format_table(figures))
-        if plot_path is not None:
-            plotting.loss_against_time(figures).savefig(plot_path, dpi=120)
-            print(f"Wrote {plot_path}")
-    if json_path is not None:
-        json_path.write_text(json.dumps(figures, indent=2))
-        print(f"Wrote {json_path}")
     return 0
 
 
@@ -204,132 +153,21 @@ def _parser() -> argparse.ArgumentParser:
         help="path, URL or catalog name of the style image, or several to blend "
         f"(default {data.DEFAULT_STYLE})",
     )
+    run.add_argument("--gif", help="also write the snapshots as an animated GIF")
+    run.add_argument("--out", default="stylized.png", help="output PNG")
     run.add_argument(
-        "--style-weights",
-        nargs="+",
-        type=float,
-        metavar="W",
-        help="blend weights, one per --style (default equal)",
+        "--force", action="store_true", help="overwrite --out and existing snapshots"
     )
+    for field in SETTINGS:
+        _add_setting(run, field)
     run.add_argument(
         "--masks",
         nargs="+",
         metavar="MASK",
         help="one mask image per --style: style k paints only where mask k is white",
     )
-    run.add_argument(
-        "--style-scale",
-        type=float,
-        default=1.0,
-        help="style image size relative to the content (default 1)",
-    )
-    run.add_argument(
-        "--preserve-colour",
-        choices=["luminance", "histogram"],
-        help="keep the content's colours (Gatys et al. 2017)",
-    )
-    run.add_argument("--gif", help="also write the snapshots as an animated GIF")
-    run.add_argument("--out", default="stylized.png", help="output PNG")
-    run.add_argument(
-        "--force", action="store_true", help="overwrite --out and existing snapshots"
-    )
-    for name, kind in (
-        ("alpha", float),
-        ("beta", float),
-        ("iterations", int),
-        ("stages", int),
-        ("size", int),
-        ("noise_ratio", float),
-        ("learning_rate", float),
-        ("tv_weight", float),
-        ("snapshot_every", int),
-        ("seed", int),
-    ):
-        run.add_argument(
-            "--" + name.replace("_", "-"),
-            type=kind,
-            default=_DEFAULTS[name].default,
-            help=f"(default {_DEFAULTS[name].default})",
-        )
-    run.add_argument(
-        "--optimizer",
-        choices=OPTIMIZERS,
-        default=_DEFAULTS["optimizer"].default,
-        help=f"(default {_DEFAULTS['optimizer'].default})",
-    )
-    run.add_argument(
-        "--precision",
-        choices=vgg.PRECISIONS,
-        default=_DEFAULTS["precision"].default,
-        help="VGG19's precision (default auto: bfloat16 where the hardware is fast)",
-    )
-    run.add_argument(
-        "--init",
-        choices=INITS,
-        default="mixed",
-        help="start image (default mixed: content + noise)",
-    )
-    run.add_argument(
-        "--content-layers",
-        nargs="+",
-        metavar="LAYER",
-        help=f"default {' '.join(vgg.CONTENT_LAYERS)}",
-    )
-    run.add_argument(
-        "--style-layers",
-        nargs="+",
-        metavar="LAYER",
-        help=f"default {' '.join(vgg.STYLE_LAYERS)}",
-    )
     run.add_argument("--snapshots-dir", help="also save every snapshot here")
-    run.add_argument(
-        "--weights",
-        default="imagenet",
-        help="imagenet (downloaded once), random (tests only) or "
-        "the path of a VGG19 weights file",
-    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    timing = commands.add_parser(
-        "bench",
-        help="time course_utils against the TensorFlow tutorial's loop",
-        description="Run the TensorFlow tutorial's loop and course_utils' optimisers "
-        "on the identical objective and print speed, cost and memory.",
-    )
-    timing.set_defaults(run=_bench)
-    timing.add_argument(
-        "--size", type=int, default=256, help="image size (default 256)"
-    )
-    timing.add_argument(
-        "--steps",
-        type=int,
-        default=100,
-        help="baseline steps; the others try to reach its loss",
-    )
-    timing.add_argument(
-        "--weights",
-        default="imagenet",
-        help="imagenet, random or a weights file (speed does not depend on the values)",
-    )
-    timing.add_argument(
-        "--configs", nargs="+", choices=bench.CONFIGS, default=list(bench.CONFIGS)
-    )
-    timing.add_argument("--json", help="also write the figures to this JSON file")
-    timing.add_argument("--plot", help="also plot loss against wall time to this PNG")
-    timing.add_argument(
-        "--devices",
-        action="store_true",
-        help="instead: ms per Adam iteration on each device (CPU, GPU) at --sizes "
-        "in each precision, and notebook 05's grid at --size one by one vs batched "
-        "(--steps iterations each)",
-    )
-    timing.add_argument(
-        "--sizes",
-        nargs="+",
-        type=int,
-        default=[512, 1024],
-        help="image sizes for --devices (default 512 1024)",
-    )
 
     layers = commands.add_parser("layers", help="print VGG19's layer table")
     layers.set_defaults(run=_layers)
@@ -345,3 +183,21 @@ def _parser() -> argparse.ArgumentParser:
         help="include the ImageNet classifier (224 px only)",
     )
     return parser
+
+
+def _add_setting(parser, field) -> None:
+    """Add --name for one StyleTransferSettings field, from its metadata."""
+    meta = field.metadata
+    default = field.default
+    if isinstance(default, (list, tuple)):
+        default = " ".join(map(str, default))
+    options = {
+        "type": meta["kind"],
+        "help": f"{meta['help']} (default {default})",
+        "metavar": meta.get("metavar"),
+    }
+    if meta.get("many"):
+        options["nargs"] = "+"
+    if meta.get("choices") is not None:
+        options["choices"] = [c for c in meta["choices"] if c is not None]
+    parser.add_argument("--" + field.name.replace("_", "-"), **options)

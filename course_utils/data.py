@@ -2,8 +2,7 @@
 
 `data/catalog.json` lists every image by name. Bundled images ship with the
 package (they are small and free to redistribute); paintings are downloaded
-on first use into the Keras cache (~/.keras/course_utils, or under $KERAS_HOME) and
-read from there afterwards.
+on first use into the Keras cache (`download`) and read from there afterwards.
 """
 
 from __future__ import annotations
@@ -14,14 +13,13 @@ import urllib.parse
 from importlib import resources
 from pathlib import Path
 
-import keras
 import numpy as np
 
+from course_utils.download import download
 from course_utils.images import load_image
 
 DEFAULT_CONTENT = "chelsea"
 DEFAULT_STYLE = "immunohistochemistry"
-CACHE_SUBDIR = "course_utils"
 
 
 def data_dir() -> Path:
@@ -68,46 +66,15 @@ def image_path(name: str) -> Path:
     if "file" in entry:
         return data_dir() / entry["file"]
     suffix = Path(urllib.parse.urlparse(entry["url"]).path).suffix or ".jpg"
-    return download(entry["url"], filename=name + suffix, file_hash=entry.get("sha256"))
+    try:
+        return download(
+            entry["url"], filename=name + suffix, file_hash=entry.get("sha256")
+        )
+    except RuntimeError as err:
+        bundled = ", ".join(list_images(bundled_only=True))
+        raise RuntimeError(f"{err} Or use a bundled image: {bundled}.") from err
 
 
 def sample_image(name: str, max_dim: int | None = None) -> np.ndarray:
     """Load a catalog image as float32 RGB in [0, 1], shape (H, W, 3)."""
     return load_image(image_path(name), max_dim)
-
-
-def download(
-    url: str, filename: str | None = None, file_hash: str | None = None, cache_dir=None
-) -> Path:
-    """Download `url` once into the Keras cache and return the local path.
-
-    Args:
-        url: an http(s) address.
-        filename: name in the cache; by default the last part of the URL.
-        file_hash: optional SHA-256 of the file; a mismatch is an error.
-        cache_dir: cache root instead of the Keras default (~/.keras).
-
-    Raises:
-        RuntimeError: the download failed; the message says how to get the
-            file by hand.
-    """
-    if filename is None:
-        filename = urllib.parse.unquote(Path(urllib.parse.urlparse(url).path).name)
-    if cache_dir is not None:
-        # Keras silently falls back to /tmp/.keras when the folder is missing.
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    try:
-        path = keras.utils.get_file(
-            filename,
-            origin=url,
-            file_hash=file_hash,
-            cache_dir=cache_dir,
-            cache_subdir=CACHE_SUBDIR,
-        )
-    except Exception as err:  # Keras raises a bare Exception for network errors
-        raise RuntimeError(
-            f"Could not download {url} ({err}). If you are offline, download it "
-            "on a machine with internet and pass the file's path instead, or use "
-            f"a bundled image: {', '.join(list_images(bundled_only=True))}."
-        ) from err
-    return Path(path)

@@ -19,7 +19,7 @@ import contextlib
 import inspect
 import sys
 
-from course_utils import colour, losses
+from course_utils import colour, losses, optimise
 
 REFERENCES = {
     "content_loss": losses.content_loss,
@@ -27,6 +27,7 @@ REFERENCES = {
     "style_layer_loss": losses.style_layer_loss,
     "style_loss": losses.style_loss,
     "total_loss": losses.total_loss,
+    "optimisation_step": optimise.optimisation_step,
     "combine_luminance": colour.combine_luminance,
 }
 """{exercise: the package function that does the same job}."""

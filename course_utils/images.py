@@ -18,6 +18,7 @@ import tensorflow as tf
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from course_utils import limits
+from course_utils.download import download
 
 MIN_SIDE = 32
 """Smallest side, in pixels, that VGG19's five pooling stages can handle."""
@@ -228,8 +229,6 @@ def _check_size(name: str, value) -> None:
 def _local_path(source) -> Path:
     text = str(source)
     if text.startswith(("http://", "https://")):
-        from course_utils.data import download
-
         return download(text)
     path = Path(source).expanduser()
     if not path.exists():

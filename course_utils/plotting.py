@@ -183,36 +183,6 @@ def gram_heatmap(
     return fig
 
 
-def loss_against_time(figures: dict, size=(7, 4)):
-    """Plot each benchmark configuration's loss against wall time, log scale.
-
-    Args:
-        figures: what `bench.benchmark` returns; each configuration's
-            "trace" holds its (seconds, full-size loss) pairs. A dotted line
-            marks the baseline's final loss, the target of "time to the
-            baseline's loss".
-    """
-    fig, ax = plt.subplots(figsize=size)
-    for name, figure in figures.items():
-        if isinstance(figure, dict) and figure.get("trace"):
-            seconds, losses = np.asarray(figure["trace"]).T
-            ax.plot(seconds, losses, label=name, lw=2.5 if name == "default" else 1.2)
-    if "baseline" in figures:
-        ax.axhline(figures["baseline"]["final_loss"], color="grey", ls=":", lw=1)
-    ax.set_yscale("log")
-    ax.set_xlabel("wall time (s)")
-    ax.set_ylabel("loss (the TensorFlow tutorial's objective)")
-    ax.set_title(
-        f"{figures['size']} px, {figures.get('weights', 'imagenet')} VGG19 weights, "
-        f"the baseline runs {figures['steps']} steps",
-        fontsize=10,
-    )
-    ax.legend()
-    ax.grid(True, which="major", alpha=0.3)
-    fig.tight_layout()
-    return fig
-
-
 def _note_untrained(fig, untrained: bool, title: str = "") -> None:
     """Set the figure's title, with the random-weights warning in red if needed."""
     if untrained:

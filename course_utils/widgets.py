@@ -24,7 +24,8 @@ from PIL import Image
 
 from course_utils import data, plotting, vgg
 from course_utils.images import load_image, png_bytes, save_image
-from course_utils.optimise import INITS, StyleTransferSettings, stylize
+from course_utils.settings import INITS, StyleTransferSettings
+from course_utils.transfer import stylize
 
 UPLOAD = "(your upload)"
 TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_utils.batch import stylize_batch
-from course_utils.optimise import stylize
+from course_utils.transfer import stylize
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 SETTINGS = dict(weights=None, size=48, iterations=4, progress=False, snapshot_every=2)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from course_utils import colour
-from course_utils.optimise import stylize
+from course_utils.transfer import stylize
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 

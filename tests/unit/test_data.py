@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import data
+from course_utils import data, download
 from tests.conftest import REPO
 
 
@@ -51,11 +51,12 @@ def test_unknown_name_lists_known_ones():
 def test_download_fetches_once_into_the_cache(http_server, tmp_path):
     base_url, folder = http_server
     Image.fromarray(np.full((40, 40, 3), 200, np.uint8)).save(folder / "paint.png")
-    path = data.download(f"{base_url}/paint.png", cache_dir=tmp_path / "cache")
-    assert path == tmp_path / "cache" / data.CACHE_SUBDIR / "paint.png"
+    path = download.download(f"{base_url}/paint.png", cache_dir=tmp_path / "cache")
+    assert path == tmp_path / "cache" / download.CACHE_SUBDIR / "paint.png"
     assert path.read_bytes() == (folder / "paint.png").read_bytes()
     (folder / "paint.png").unlink()  # a second call must not need the server
-    assert data.download(f"{base_url}/paint.png", cache_dir=tmp_path / "cache") == path
+    again = download.download(f"{base_url}/paint.png", cache_dir=tmp_path / "cache")
+    assert again == path
 
 
 def test_catalog_painting_downloads_through_image_path(http_server, monkeypatch):
@@ -69,14 +70,24 @@ def test_catalog_painting_downloads_through_image_path(http_server, monkeypatch)
 
 
 def test_download_offline_explains(closed_port_url, tmp_path):
+    with pytest.raises(RuntimeError, match=r"Could not download .*offline"):
+        download.download(f"{closed_port_url}/starry.jpg", cache_dir=tmp_path)
+
+
+def test_catalog_painting_offline_offers_the_bundled_images(
+    closed_port_url, monkeypatch, tmp_path
+):
+    name = f"never_cached_{tmp_path.name}"  # not in the Keras cache from a last run
+    entries = {**data.catalog(), name: {"url": f"{closed_port_url}/{name}.jpg"}}
+    monkeypatch.setattr(data, "catalog", lambda: entries)
     with pytest.raises(RuntimeError, match=r"Could not download .*offline.*chelsea"):
-        data.download(f"{closed_port_url}/starry.jpg", cache_dir=tmp_path)
+        data.image_path(name)
 
 
 def test_download_missing_file_explains(http_server, tmp_path):
     base_url, _ = http_server
     with pytest.raises(RuntimeError, match="404"):
-        data.download(f"{base_url}/absent.jpg", cache_dir=tmp_path)
+        download.download(f"{base_url}/absent.jpg", cache_dir=tmp_path)
 
 
 def test_painting_urls_are_https():

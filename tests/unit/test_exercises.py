@@ -119,3 +119,22 @@ def test_an_unknown_exercise_names_the_known_ones():
     with pytest.raises(KeyError, match="content_loss"):
         with exercises.isolated("contnet_loss", {}):
             pass
+
+
+def test_calling_the_package_step_in_optimisation_step_is_caught():
+    import tensorflow as tf
+
+    from course_utils import optimise
+
+    def optimisation_step(image, loss_fn, optimizer):
+        return optimise.optimisation_step(image, loss_fn, optimizer)
+
+    namespace = {"optimisation_step": optimisation_step}
+    with pytest.raises(
+        exercises.ReferenceImplementationUsed, match="optimisation_step"
+    ):
+        with exercises.isolated("optimisation_step", namespace):
+            pixels = tf.Variable(tf.fill((1, 2, 2, 3), 0.5))
+            namespace["optimisation_step"](
+                pixels, lambda x: tf.reduce_sum(x), tf.keras.optimizers.SGD(0.1)
+            )

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from course_utils import images, limits, vgg
-from course_utils.optimise import StyleTransferSettings
+from course_utils.settings import StyleTransferSettings
 
 
 @pytest.fixture

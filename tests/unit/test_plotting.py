@@ -6,7 +6,8 @@ import pytest
 
 from course_utils import plotting
 from course_utils.losses import gram_matrix
-from course_utils.optimise import StyleTransferResult, StyleTransferSettings
+from course_utils.recorder import StyleTransferResult
+from course_utils.settings import StyleTransferSettings
 
 matplotlib.use("Agg")
 

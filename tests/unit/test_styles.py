@@ -7,7 +7,9 @@ from PIL import Image
 
 from course_utils import styles, vgg
 from course_utils.losses import gram_matrix, style_layer_loss
-from course_utils.optimise import StyleTransferSettings, make_loss_fn, stylize
+from course_utils.objective import Objective
+from course_utils.settings import StyleTransferSettings
+from course_utils.transfer import stylize
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 LAYERS = ["block1_conv1", "block2_conv1"]
@@ -147,8 +149,12 @@ def test_masks_need_one_per_style(pictures):
     settings = StyleTransferSettings(weights=None, style_layers=LAYERS)
     extractor = vgg.feature_extractor(["block4_conv1", *LAYERS], None)
     with pytest.raises(ValueError, match="2 masks for 1 style images"):
-        make_loss_fn(
-            extractor, content, [first], settings, masks=[np.ones((48, 64), "f4")] * 2
+        Objective(
+            content,
+            [first],
+            settings,
+            masks=[np.ones((48, 64), "f4")] * 2,
+            extractor=extractor,
         )
 
 

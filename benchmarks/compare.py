@@ -1,9 +1,10 @@
-"""Timing: Table 1 of notebook 05, and the benchmark against the TF tutorial.
+"""The benchmark: course_utils' optimisers against the TensorFlow tutorial's loop.
 
-`seconds_per_100_iterations` times `stylize` on each device. `benchmark`
-(`python -m course_utils bench`) runs the TensorFlow tutorial's loop and
-course_utils' optimisers on the identical objective and reports speed,
-cost per step, memory and the time to reach the tutorial's loss.
+`benchmark` (`python -m benchmarks`, `make bench`) runs the tutorial's loop
+(`tutorial`) and each configuration of `stylize` on the identical objective,
+each in a fresh process, and reports speed, cost per step, memory and the
+time to reach the tutorial's loss; `format_table` and `loss_against_time`
+show the figures.
 """
 
 from __future__ import annotations
@@ -11,189 +12,21 @@ from __future__ import annotations
 import multiprocessing
 import resource
 import time
+import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from course_utils import vgg
-from course_utils.optimise import float32_finish, stylize
-
-
-def devices() -> list[str]:
-    """The devices TensorFlow can run on here, e.g. ["/CPU:0", "/GPU:0"]."""
-    return ["/CPU:0"] + [
-        f"/GPU:{index}"
-        for index, _ in enumerate(tf.config.list_physical_devices("GPU"))
-    ]
-
-
-def seconds_per_100_iterations(
-    content, style, device="/CPU:0", iterations=10, **settings
-) -> float:
-    """Time `iterations` Adam steps of `stylize` on `device`, scaled to 100.
-
-    Only the steady steps count: the first step (which compiles the loop)
-    and the final loss evaluation are left out, and so is a bfloat16 run's
-    float32 finish (it runs that many steps more). VGG19 is built anew
-    inside the device scope, so its weights live on the device being timed.
-
-    Args:
-        content, style: images as for `stylize`.
-        device: a TensorFlow device name from `devices()`.
-        iterations: steps to run, at least 2 (the first is not timed).
-        **settings: further `stylize` settings (size, weights, ...).
-    """
-    if iterations < 2:
-        raise ValueError(f"Time at least 2 iterations; got {iterations}.")
-    stamps = {}
-
-    def clock(iteration, losses, image):
-        stamps[iteration] = time.perf_counter()  # iteration k ends with step k + 1
-
-    total = steps_before_finish(iterations, settings.get("precision", "auto"))
-    vgg.clear_cache()
-    try:
-        with tf.device(device):
-            stylize(
-                content,
-                style,
-                iterations=total,
-                callback=clock,
-                progress=False,
-                **{"optimizer": "adam", "stages": 1, **settings},
-            )
-    finally:
-        vgg.clear_cache()  # later runs build VGG19 where TensorFlow places it
-    per_iteration = (stamps[iterations - 1] - stamps[0]) / (iterations - 1)
-    return 100 * per_iteration
-
-
-def steps_before_finish(iterations: int, precision: str) -> int:
-    """Steps to run so that `iterations` of them come before the float32 finish.
-
-    A bfloat16 run does its last FLOAT32_FINISH share in float32; a float32
-    run has no finish, so it needs just `iterations`.
-
-    >>> steps_before_finish(9, "bfloat16"), steps_before_finish(9, "float32")
-    (10, 9)
-    """
-    precision = vgg.resolve_precision(precision)
-    total = iterations
-    while total - float32_finish(total, precision) < iterations:
-        total += 1
-    return total
-
-
-def precision_timings(
-    content, style, sizes=(512, 1024), iterations=10, weights="imagenet"
-) -> list[dict]:
-    """Milliseconds per Adam iteration on each device, size and precision.
-
-    Precisions are "float32" and "bfloat16"; on a GPU also "tf32", float32
-    with TensorFloat-32 matrix products (TensorFlow's default on NVIDIA
-    GPUs since Ampere), while the "float32" row there has them off.
-
-    Returns:
-        [{"device", "size", "precision", "ms_per_iter"}, ...].
-    """
-    rows = []
-    tf32_was = tf.config.experimental.tensor_float_32_execution_enabled()
-    try:
-        for device in devices():
-            precisions = ["float32", "bfloat16"]
-            if device.startswith("/GPU"):
-                precisions.insert(1, "tf32")
-            for size in sizes:
-                for name in precisions:
-                    tf.config.experimental.enable_tensor_float_32_execution(
-                        name == "tf32"
-                    )
-                    seconds = seconds_per_100_iterations(
-                        content,
-                        style,
-                        device,
-                        iterations=iterations,
-                        size=size,
-                        weights=weights,
-                        precision="float32" if name == "tf32" else name,
-                    )
-                    rows.append(
-                        {
-                            "device": device,
-                            "size": size,
-                            "precision": name,
-                            "ms_per_iter": 10 * seconds,
-                        }
-                    )
-    finally:
-        tf.config.experimental.enable_tensor_float_32_execution(tf32_was)
-    return rows
-
-
-GRID_CONTENTS = ("astronaut", "coffee", "chelsea")
-GRID_STYLES = ("immunohistochemistry", "hubble_deep_field", "brick", "grass", "gravel")
-"""Notebook 05's content x style grid (Figure 4), with the bundled images."""
-
-
-def grid_timings(contents, styles, iterations=10, size=384, weights="imagenet") -> dict:
-    """Wall time of a content x style grid run one by one, then batched.
-
-    Batched, each content image runs with all the styles as one
-    `stylize_batch` (pairs must share a shape, and each content image has
-    its own). Both include compiling, as a student's run does.
-
-    Returns:
-        {"images", "size", "iterations", "one_by_one_s", "batched_s"}.
-    """
-    from course_utils.batch import stylize_batch
-    from course_utils.images import load_image
-
-    contents = [load_image(content, size) for content in contents]
-    styles = [load_image(style, size) for style in styles]
-    options = dict(
-        optimizer="adam",
-        stages=1,
-        iterations=iterations,
-        size=size,
-        weights=weights,
-        progress=False,
-    )
-    started = time.perf_counter()
-    for content in contents:
-        for style in styles:
-            stylize(content, style, **options)
-    middle = time.perf_counter()
-    for content in contents:
-        stylize_batch([content] * len(styles), styles, **options)
-    return {
-        "images": len(contents) * len(styles),
-        "size": size,
-        "iterations": iterations,
-        "one_by_one_s": middle - started,
-        "batched_s": time.perf_counter() - middle,
-    }
-
-
-def format_device_tables(timings: list[dict], grid: dict) -> str:
-    """`precision_timings` and `grid_timings` as text tables."""
-    lines = [f"{'device':8} {'size':>5} {'precision':>10} {'ms/iter':>9}"]
-    lines += [
-        f"{t['device']:8} {t['size']:>5} {t['precision']:>10} {t['ms_per_iter']:>9.1f}"
-        for t in timings
-    ]
-    lines.append(
-        f"content x style grid, {grid['images']} images at {grid['size']} px, "
-        f"{grid['iterations']} Adam iterations each: one by one "
-        f"{grid['one_by_one_s']:.1f} s, one batch per content image "
-        f"{grid['batched_s']:.1f} s ({grid['one_by_one_s'] / grid['batched_s']:.2f}x)"
-    )
-    return "\n".join(lines)
-
-
-# -- the benchmark: the TensorFlow tutorial's loop against course_utils ------
+from benchmarks import tutorial
+from course_utils import data, vgg
+from course_utils.images import load_image
+from course_utils.objective import Objective
+from course_utils.settings import StyleTransferSettings
+from course_utils.transfer import stylize
 
 CONFIGS = {
-    "baseline": None,  # the TensorFlow tutorial's own loop (`baseline.tutorial_run`)
+    "baseline": None,  # the TensorFlow tutorial's own loop (`tutorial.tutorial_run`)
     "default": {},  # stylize's defaults: Adam, 3 stages, automatic precision
     "adam": {"optimizer": "adam", "stages": 1, "precision": "float32"},
     "bf16": {"optimizer": "adam", "stages": 1, "precision": "bfloat16"},
@@ -215,7 +48,7 @@ def benchmark(
     """Time each configuration in a fresh process and return the figures.
 
     Every configuration minimises the TensorFlow tutorial's loss, which is
-    Eq. 5 with `baseline.equivalent_settings`, from the content image, for
+    Eq. 5 with `tutorial.equivalent_settings`, from the content image, for
     `steps` iterations (the full-size stage's, for coarse-to-fine). For each:
     median seconds per iteration, the step's cost in forward passes, the
     forward pass's GFLOP/s, the process's peak RSS, the objective at the
@@ -228,8 +61,6 @@ def benchmark(
     Returns:
         {"size", "steps", "matmul_peak_gflops", name: {...} for each config}.
     """
-    from course_utils import data
-
     unknown = sorted(set(configs) - set(CONFIGS))
     if unknown:
         raise ValueError(
@@ -332,36 +163,30 @@ def format_table(figures: dict) -> str:
 
 def _run_config(name, content, style, size, steps, weights) -> dict:
     """One configuration, in its own process: figures plus its (time, loss) trace."""
-    import warnings
-
     warnings.filterwarnings("ignore", message="VGG19 has RANDOM")
-    from course_utils import baseline
-    from course_utils.images import load_image
-    from course_utils.optimise import StyleTransferSettings, make_loss_fn
-
     content = load_image(content, size)
     style = load_image(style)
     options = dict(
         size=size,
         weights=weights,
         iterations=steps,
-        **baseline.equivalent_settings(content.shape),
+        **tutorial.equivalent_settings(content.shape),
     )
     lever = CONFIGS[name] if CONFIGS[name] is not None else {"precision": "float32"}
     settings = StyleTransferSettings(**options, **lever)
     layers = [*settings.content_layers, *settings.style_layers]
     extractor = vgg.feature_extractor(layers, weights, 0, settings.precision)
-    loss_fn = make_loss_fn(extractor, content, style, settings)
+    loss_fn = Objective(content, style, settings, extractor=extractor)
     start_loss = loss_fn(content)["total"]
     objective = loss_fn  # every final image is scored by the one float32 objective
     if settings.precision != "float32":
         exact = vgg.feature_extractor(layers, weights, 0, "float32")
-        objective = make_loss_fn(exact, content, style, settings)
+        objective = Objective(content, style, settings, extractor=exact)
     forward_seconds = _forward_seconds(extractor, content)
     flops = forward_flops(extractor, *content.shape[:2])
     started, trace = time.perf_counter(), []
     if name == "baseline":
-        run = baseline.tutorial_run(content, style, steps, size, weights)
+        run = tutorial.tutorial_run(content, style, steps, size, weights)
         final_image = run.image
         # losses[k] is the loss after k steps, seconds[k] when step k + 1 ended
         after = [*run.losses[1:], float(objective(final_image[np.newaxis])["total"])]
@@ -414,3 +239,33 @@ def _best_seconds(run, repeats: int) -> float:
         run()
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def loss_against_time(figures: dict, size=(7, 4)):
+    """Plot each benchmark configuration's loss against wall time, log scale.
+
+    Args:
+        figures: what `benchmark` returns; each configuration's
+            "trace" holds its (seconds, full-size loss) pairs. A dotted line
+            marks the baseline's final loss, the target of "time to the
+            baseline's loss".
+    """
+    fig, ax = plt.subplots(figsize=size)
+    for name, figure in figures.items():
+        if isinstance(figure, dict) and figure.get("trace"):
+            seconds, losses = np.asarray(figure["trace"]).T
+            ax.plot(seconds, losses, label=name, lw=2.5 if name == "default" else 1.2)
+    if "baseline" in figures:
+        ax.axhline(figures["baseline"]["final_loss"], color="grey", ls=":", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("wall time (s)")
+    ax.set_ylabel("loss (the TensorFlow tutorial's objective)")
+    ax.set_title(
+        f"{figures['size']} px, {figures.get('weights', 'imagenet')} VGG19 weights, "
+        f"the baseline runs {figures['steps']} steps",
+        fontsize=10,
+    )
+    ax.legend()
+    ax.grid(True, which="major", alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -1,4 +1,4 @@
-"""The TensorFlow tutorial's loop, reproduced as the baseline for benchmarks.
+"""The TensorFlow tutorial's loop, reproduced as the benchmark's baseline.
 
 The tutorial ("Neural style transfer", tensorflow.org) optimises the same
 kind of objective with its own scaling: a Gram matrix divided by M, means

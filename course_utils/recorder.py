@@ -1,0 +1,316 @@
+"""What a run keeps: loss history, snapshots, progress bar, and how it stops.
+
+A `Recorder` is what `optimise` calls after every step. It keeps the losses
+and the snapshots (saving them as they come, if asked), shows a progress bar,
+calls the user's callback, and ends the run when the `stop` event is set.
+Used as a context manager around the run, it also ends it on Ctrl-C or a
+loss that turns NaN, keeping everything made so far:
+
+    recorder = Recorder(settings)
+    with recorder:
+        with recorder.stage(1, 1, size, settings.iterations, x0):
+            optimise(x0, [(objective, settings.iterations)], adam, recorder)
+    result = recorder.result()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from course_utils import vgg
+from course_utils.images import save_image
+from course_utils.objective import LOSS_NAMES
+from course_utils.optimise import NonFiniteLoss
+
+
+@dataclass
+class StyleTransferResult:
+    """What `stylize` returns, complete or stopped early.
+
+    Attributes:
+        image: the final (or last good) image, (H, W, 3) float32 in [0, 1].
+        snapshots: [(iteration, image)], iteration 0 is the start image.
+        history: {"total", "content", "style", "tv": [loss at iteration 0, 1, ...]}.
+        settings: the StyleTransferSettings used.
+        wall_time: seconds the optimisation took (targets and compilation included).
+        stopped: None unless the run was interrupted (Ctrl-C, `stop`, a NaN
+            or infinite loss); then why.
+        note: anything else worth knowing, e.g. that L-BFGS converged before
+            the last iteration.
+    """
+
+    image: np.ndarray
+    snapshots: list = field(default_factory=list)
+    history: dict = field(default_factory=lambda: {k: [] for k in LOSS_NAMES})
+    settings: object = None
+    wall_time: float = 0.0
+    stopped: str | None = None
+    note: str | None = None
+
+    @property
+    def iterations_done(self) -> int:
+        return max(len(self.history["total"]) - 1, 0)
+
+    @property
+    def is_trained(self) -> bool:
+        """False when VGG19 had random weights: then this is not a style transfer."""
+        return vgg.is_trained(self.settings.weights)
+
+
+class StopRequested(Exception):
+    """Raised by a Recorder to end the run once its `stop` event is set."""
+
+
+class Recorder:
+    """Keep the history and snapshots of a run of one image or a batch.
+
+    Iterations count over all stages: a coarse-to-fine run's history and
+    snapshots continue where the previous stage's ended (a stage's start, the
+    previous image upsampled, is not recorded twice).
+
+    Args:
+        settings: the run's StyleTransferSettings (snapshot_every, and the
+            optimiser for advice after a NaN).
+        batch: how many images are optimised together.
+        callback: called after each iteration as callback(iteration, losses,
+            image), losses a {name: float} dict and image (H, W, 3); for a
+            batch, the losses hold one value per image and the images are
+            (B, H, W, 3). A stage's start is seen too, so a stage boundary
+            is seen twice.
+        progress: show a tqdm progress bar per stage.
+        snapshots_dir: also save each snapshot there as it is taken, as
+            iteration_00100.png and so on (one image only); with several
+            stages, in one subfolder per stage (stage1_128px, ...), numbered
+            within the stage.
+        stop: a threading.Event; once set, the run ends after the current
+            iteration.
+        name: what the progress bar calls the run.
+    """
+
+    def __init__(
+        self,
+        settings,
+        *,
+        batch: int = 1,
+        callback=None,
+        progress: bool = True,
+        snapshots_dir=None,
+        stop=None,
+        name: str = "stylize",
+    ):
+        if snapshots_dir is not None and batch != 1:
+            raise ValueError("snapshots_dir saves the snapshots of one image only.")
+        self.settings = settings
+        self.batch = batch
+        self.callback = callback
+        self.progress = progress
+        self.snapshots_dir = Path(snapshots_dir) if snapshots_dir else None
+        self.stop_event = stop
+        self.name = name
+        self.images = None  # the last image of each run, as shown
+        self.history = [{name: [] for name in LOSS_NAMES} for _ in range(batch)]
+        self.snapshots = [[] for _ in range(batch)]
+        self.stopped = None
+        self.notes = []
+        self.started = time.perf_counter()
+        self._stage = None  # the stage in progress
+        self._offset = 0  # iterations of the finished stages
+
+    # -- the run -------------------------------------------------------------
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        """End the run on Ctrl-C, a stop request or a NaN; keep what was made."""
+        if kind is None:
+            return False
+        if kind is KeyboardInterrupt and self.images is None:
+            return False  # nothing made yet: nothing to keep
+        if not issubclass(kind, (KeyboardInterrupt, StopRequested, NonFiniteLoss)):
+            return False
+        reason = self._reason(error)
+        if issubclass(kind, NonFiniteLoss):
+            warnings.warn(reason, RuntimeWarning, stacklevel=3)
+        if self._stage is not None:  # say which stage a message is about
+            reason = self._stage.where + reason
+        self.stopped = reason
+        self._keep_last_snapshot()
+        if self._stage is not None:
+            self._close_stage()
+        return True
+
+    @contextlib.contextmanager
+    def stage(
+        self, number: int, count: int, size: int, iterations: int, images, present=None
+    ):
+        """Record stage `number` of `count`: `iterations` steps at `size` px.
+
+        Args:
+            images: the stage's start images, (B, H, W, 3) or (H, W, 3).
+            present: maps an optimised image to the one shown and kept (see
+                `Objective.present`); one function, or one per image.
+        """
+        if self.images is not None:
+            self.check_stop()  # between stages
+        presents = present if isinstance(present, (list, tuple)) else [present]
+        presents = [p or _identity for p in presents] * (self.batch // len(presents))
+        images = np.reshape(images, (self.batch, *np.shape(images)[-3:]))
+        folder = self.snapshots_dir
+        if folder is not None and count > 1:
+            folder = folder / f"stage{number}_{size}px"
+        self._stage = _Stage(
+            number=number,
+            iterations=iterations,
+            presents=presents,
+            folder=folder,
+            where=f"stage {number} of {count} ({size} px): " if count > 1 else "",
+            bar=tqdm(
+                total=iterations,
+                disable=not self.progress,
+                desc=f"{self.name} ({self.settings.optimizer}, {size} px)",
+                unit="it",
+            ),
+        )
+        self.images = [p(image) for p, image in zip(presents, images)]
+        self.check_stop()  # pressed during the set-up
+        yield
+        stage = self._stage
+        if stage.done < iterations:
+            self.notes.append(
+                f"{stage.where}L-BFGS finished after {stage.done} of {iterations} "
+                "iterations: its line search could not lower the loss further"
+            )
+            self._keep_last_snapshot()
+        self._close_stage()
+
+    def __call__(self, iteration: int, losses: dict, images) -> None:
+        """Record `images`, the images after `iteration` steps, and their losses.
+
+        Args:
+            iteration: steps taken in this stage (0: its start).
+            losses: {name: (B,) values} of the images.
+            images: (B, H, W, 3) images as optimised.
+
+        Raises:
+            StopRequested: once the `stop` event is set.
+        """
+        stage = self._stage
+        stage.done = iteration
+        self.images = [p(image) for p, image in zip(stage.presents, images)]
+        step = self._offset + iteration
+        first_is_old = iteration == 0 and stage.number > 1  # the last stage's end
+        every = self.settings.snapshot_every
+        snapshot = iteration % every == 0 or iteration == stage.iterations
+        for k, image in enumerate(self.images):
+            if not first_is_old:
+                for name in LOSS_NAMES:
+                    self.history[k][name].append(float(losses[name][k]))
+                if snapshot:
+                    self.snapshots[k].append((step, image))
+        if snapshot and stage.folder is not None:
+            save_image(self.images[0], stage.folder / f"iteration_{iteration:05d}.png")
+        if iteration > 0:
+            stage.bar.update(1)
+            if self.batch == 1:
+                stage.bar.set_postfix(
+                    {
+                        n: f"{float(losses[n][0]):.3g}"
+                        for n in ("total", "content", "style")
+                    }
+                )
+        if self.callback is not None:
+            if self.batch == 1:
+                floats = {name: float(values[0]) for name, values in losses.items()}
+                self.callback(step, floats, self.images[0])
+            else:
+                self.callback(step, losses, np.stack(self.images))
+        self.check_stop()
+
+    def check_stop(self) -> None:
+        """Raise StopRequested once the `stop` event is set."""
+        if self.stop_event is not None and self.stop_event.is_set():
+            raise StopRequested
+
+    # -- what it made --------------------------------------------------------
+
+    def results(self) -> list[StyleTransferResult]:
+        """One StyleTransferResult per image of the batch, with the wall time so far."""
+        wall_time = time.perf_counter() - self.started
+        return [
+            StyleTransferResult(
+                image,
+                self.snapshots[k],
+                self.history[k],
+                self.settings,
+                wall_time,
+                self.stopped,
+                "; ".join(self.notes) or None,
+            )
+            for k, image in enumerate(self.images)
+        ]
+
+    def result(self) -> StyleTransferResult:
+        """The StyleTransferResult of a run of one image."""
+        return self.results()[0]
+
+    def _reason(self, error) -> str:
+        if isinstance(error, KeyboardInterrupt):
+            return "interrupted by the user (KeyboardInterrupt)"
+        if isinstance(error, StopRequested):
+            return "stopped on request"
+        kept = (
+            f"the image of iteration {error.iteration - 1}"
+            if error.iteration
+            else "the start image"
+        )
+        advice = "smaller alpha and beta"
+        if self.settings.optimizer == "adam":
+            advice = (
+                f"a smaller learning_rate (it was {self.settings.learning_rate})"
+                f" or {advice}"
+            )
+        message = (
+            f"The loss became {error.value} at iteration {error.iteration}, so the "
+            f"run stopped and kept {kept}. Try {advice}."
+        )
+        return (
+            f"Image {error.index} of the batch: {message}"
+            if self.batch > 1
+            else message
+        )
+
+    def _keep_last_snapshot(self) -> None:
+        """Make sure the last image recorded is among the snapshots."""
+        done = self._stage.done if self._stage is not None else 0  # between stages
+        last = self._offset + max(done, 0)
+        for k, image in enumerate(self.images):
+            if not self.snapshots[k] or self.snapshots[k][-1][0] != last:
+                self.snapshots[k].append((last, image))
+
+    def _close_stage(self) -> None:
+        stage, self._stage = self._stage, None
+        stage.bar.close()
+        self._offset += max(stage.done, 0)
+
+
+@dataclass
+class _Stage:
+    number: int
+    iterations: int
+    presents: list
+    folder: Path | None
+    where: str
+    bar: object
+    done: int = -1  # iterations recorded so far (-1: not even the start)
+
+
+def _identity(image):
+    return image
