@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test lint bench release grade bench-grading notebooks-clean clean
+.PHONY: lab test lint bench release grade bench-grading notebooks-clean notebooks-check clean
 
 # Jupyter refuses to run as root unless told (containers often run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -19,10 +19,10 @@ lab: $(INSTALLED)  ## open JupyterLab on the notebooks
 test: $(INSTALLED)  ## run the whole test suite
 	$(BIN)/python -m pytest
 
-lint: $(INSTALLED)  ## ruff on the package and the tests
-	$(BIN)/ruff check course_utils tests
-	$(BIN)/ruff format --check course_utils tests
-	$(BIN)/python -m tests.notebooks.normalise --check notebooks/*.ipynb
+lint: $(INSTALLED)  ## ruff on the package, the benchmarks and the tests; clean notebooks
+	$(BIN)/ruff check course_utils benchmarks tests
+	$(BIN)/ruff format --check course_utils benchmarks tests
+	$(MAKE) --no-print-directory notebooks-check
 
 bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (random weights)
 	$(BIN)/python -m benchmarks --weights random --json outputs/bench.json --plot outputs/bench.png
@@ -38,8 +38,20 @@ STUDENTS ?= 50
 bench-grading: $(INSTALLED)  ## seconds per student and students per minute with 1 and 2 workers
 	$(BIN)/python -m tests.grading.bench --students $(STUDENTS) --workers 1 2
 
-notebooks-clean: $(INSTALLED)  ## strip outputs and normalise the committed notebooks
-	$(BIN)/python -m tests.notebooks.normalise notebooks/*.ipynb
+# nbstripout keeps what nbgrader needs (cell ids, tags, nbgrader metadata) and drops
+# outputs, execution counts and what differs from one machine to the next.
+NOTEBOOKS ?= notebooks/*.ipynb
+NBSTRIPOUT := $(BIN)/nbstripout --keep-id --drop-empty-cells --extra-keys "\
+	metadata.language_info.codemirror_mode metadata.language_info.file_extension \
+	metadata.language_info.mimetype metadata.language_info.nbconvert_exporter \
+	metadata.language_info.pygments_lexer metadata.language_info.version \
+	metadata.papermill cell.metadata.papermill cell.metadata.jupyter"
+
+notebooks-clean: $(INSTALLED)  ## strip outputs and machine-specific metadata from the notebooks
+	$(NBSTRIPOUT) $(NOTEBOOKS)
+
+notebooks-check: $(INSTALLED)  ## fail if a notebook is not as notebooks-clean leaves it
+	$(NBSTRIPOUT) --verify $(NOTEBOOKS)
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \

@@ -1,11 +1,14 @@
 """course_utils: the helper package of the neural style transfer course.
 
 The notebooks import what they need from here; each module holds one idea:
-images, vgg (the VGG19 feature model), losses (Eq. 1-5), optimise (the
-loop), batch (many pairs at once), bench (timing), plotting, data (sample
-images and paintings), for notebook 07 colour and styles, and for the graded
-tests exercises and limits. The instructor's grading tools are the
-subpackage `course_utils.grading`.
+images, vgg (the VGG19 feature model), losses (Eq. 1-5), then the run:
+settings (every setting, declared once), objective (the loss of an image,
+targets computed once), optimise (notebook 04's step and the loop), recorder
+(history, snapshots, stopping), transfer (`stylize`, stage by stage) and
+batch (many pairs at once); timing (Table 1), plotting, data and download
+(sample images and paintings), widgets (the playground), for notebook 07
+colour and styles, and for the graded tests exercises and limits. The
+instructor's grading tools are the subpackage `course_utils.grading`.
 
 Modules load on first use (`cu.stylize`, `from course_utils import plotting`):
 TensorFlow takes about 4 s to import, and the grading tools, which run in
@@ -24,6 +27,7 @@ _MODULES = (
     "batch",
     "colour",
     "data",
+    "download",
     "exercises",
     "images",
     "limits",
@@ -34,8 +38,10 @@ _MODULES = (
     "recorder",
     "settings",
     "styles",
+    "timing",
     "transfer",
     "vgg",
+    "widgets",
 )
 _NAMES = {
     "stylize_batch": "batch",

@@ -193,7 +193,7 @@ def _add_setting(parser, field) -> None:
         default = " ".join(map(str, default))
     options = {
         "type": meta["kind"],
-        "help": f"{meta['help']} (default {default})",
+        "help": f"{meta['help']} (default {default})".replace("%", "%%"),
         "metavar": meta.get("metavar"),
     }
     if meta.get("many"):

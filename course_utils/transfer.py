@@ -64,11 +64,8 @@ def stylize(
             style k only paints where mask k is 1 (guided Gram matrices).
         start: an explicit start image, used instead of `init` (resized to
             the first stage's size).
-        **settings: any field of StyleTransferSettings (alpha, beta,
-            content_layers, style_layers, tv_weight, init, noise_ratio,
-            optimizer, learning_rate, iterations, stages, snapshot_every,
-            size, seed, weights, style_weights, style_scale,
-            preserve_colour, precision).
+        **settings: any field of StyleTransferSettings, where each is
+            explained (also by `python -m course_utils stylize --help`).
 
     Returns:
         StyleTransferResult: the final image, the snapshots of all stages

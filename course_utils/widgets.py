@@ -10,6 +10,7 @@ Works with ipywidgets 7.7 and 8, core widgets only.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 import threading
@@ -24,11 +25,40 @@ from PIL import Image
 
 from course_utils import data, plotting, vgg
 from course_utils.images import load_image, png_bytes, save_image
-from course_utils.settings import INITS, StyleTransferSettings
+from course_utils.settings import INITS, OPTIMIZERS, StyleTransferSettings
 from course_utils.transfer import stylize
 
 UPLOAD = "(your upload)"
 TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]
+DEFAULTS = {f.name: f.default for f in dataclasses.fields(StyleTransferSettings)}
+
+CONTROLLED = (
+    "alpha",
+    "beta",
+    "content_layers",
+    "style_layers",
+    "tv_weight",
+    "iterations",
+    "size",
+    "init",
+    "noise_ratio",
+    "optimizer",
+    "learning_rate",
+)
+"""The settings a student varies with the playground's controls."""
+
+LEFT_OUT = {
+    "weights": "given once, as Playground(weights=...)",
+    "stages": "1: one size, so the live image and loss curves stay comparable",
+    "snapshot_every": "set from the iterations: ten snapshots a run",
+    "seed": "the default, so two runs differ only in what the student changed",
+    "precision": "the default (auto): it changes the speed, not the picture",
+    "style_weights": "one style image at a time; notebook 07 blends styles",
+    "style_scale": "the default; notebook 07 varies the stroke size",
+    "preserve_colour": "the default; notebook 07 keeps the content's colours",
+}
+"""The settings the playground has no control for, and why (a test checks that
+CONTROLLED and LEFT_OUT together are every field of StyleTransferSettings)."""
 
 
 class Playground:
@@ -141,21 +171,24 @@ class Playground:
         # report's w_l = 1/5 when all five are at 1.
         total = sum(chosen.values()) or 1.0
         style_layers = {name: weight / total for name, weight in chosen.items()}
-        return {
+        controlled = {
             "alpha": self.alpha.value,
             "beta": self.beta.value,
             "content_layers": [self.content_layer.value],
             "style_layers": style_layers,
+            "tv_weight": self.tv_weight.value,
             "iterations": self.iterations.value,
             "size": self.size.value,
             "init": self.init.value,
             "noise_ratio": self.noise_ratio.value,
             "optimizer": self.optimizer.value,
             "learning_rate": self.learning_rate.value,
-            "tv_weight": self.tv_weight.value,
+        }
+        return {
+            **controlled,
             "weights": self.weights,
+            "stages": 1,
             "snapshot_every": max(1, self.iterations.value // 10),
-            "stages": 1,  # one size, so the live image and curves stay comparable
         }
 
     def _ipython_display_(self):
@@ -253,10 +286,20 @@ class Playground:
             "layout": w.Layout(width="380px"),
         }
         self.alpha = w.FloatLogSlider(
-            value=1.0, base=10, min=-5, max=3, description="alpha (content)", **wide
+            value=DEFAULTS["alpha"],
+            base=10,
+            min=-5,
+            max=3,
+            description="alpha (content)",
+            **wide,
         )
         self.beta = w.FloatLogSlider(
-            value=1e3, base=10, min=-2, max=6, description="beta (style)", **wide
+            value=DEFAULTS["beta"],
+            base=10,
+            min=-2,
+            max=6,
+            description="beta (style)",
+            **wide,
         )
         self.ratio = w.HTML()
         for slider in (self.alpha, self.beta):
@@ -264,7 +307,7 @@ class Playground:
         self._show_ratio()
         self.layer_boxes = {
             name: w.Checkbox(
-                value=name in vgg.STYLE_LAYERS,
+                value=name in DEFAULTS["style_layers"],
                 description=name,
                 indent=False,
                 layout=w.Layout(width="130px"),
@@ -279,7 +322,7 @@ class Playground:
         }
         self.content_layer = w.Dropdown(
             options=vgg.CONV_LAYERS,
-            value=vgg.CONTENT_LAYERS[0],
+            value=DEFAULTS["content_layers"][0],
             description="content layer",
             **wide,
         )
@@ -296,19 +339,35 @@ class Playground:
             **wide,
         )
         self.init = w.Dropdown(
-            options=INITS, value="mixed", description="start image", **wide
+            options=INITS, value=DEFAULTS["init"], description="start image", **wide
         )
         self.noise_ratio = w.FloatSlider(
-            value=0.7, min=0.0, max=1.0, step=0.05, description="noise ratio", **wide
+            value=DEFAULTS["noise_ratio"],
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="noise ratio",
+            **wide,
         )
         self.optimizer = w.Dropdown(
-            options=["adam", "lbfgs"], value="adam", description="optimiser", **wide
+            options=OPTIMIZERS,
+            value=DEFAULTS["optimizer"],
+            description="optimiser",
+            **wide,
         )
         self.learning_rate = w.FloatLogSlider(
-            value=0.02, base=10, min=-4, max=0, description="learning rate", **wide
+            value=DEFAULTS["learning_rate"],
+            base=10,
+            min=-4,
+            max=0,
+            description="learning rate",
+            **wide,
         )
         self.tv_weight = w.SelectionSlider(
-            options=TV_WEIGHTS, value=0.0, description="TV weight", **wide
+            options=TV_WEIGHTS,
+            value=DEFAULTS["tv_weight"],
+            description="TV weight",
+            **wide,
         )
         self.content_picker = w.Dropdown(
             options=data.list_images("content"),

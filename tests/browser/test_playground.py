@@ -16,11 +16,10 @@ import sys
 import time
 import urllib.request
 
-import nbformat
+import papermill
 import pytest
 
 from tests.conftest import REPO
-from tests.notebooks.execute import NOTEBOOKS, with_parameters
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
@@ -45,16 +44,17 @@ def free_port() -> int:
 def jupyterlab(tmp_path_factory):
     """A JupyterLab server serving a small copy of notebook 06; yields (url, token)."""
     root = tmp_path_factory.mktemp("lab")
-    notebook = with_parameters(
-        nbformat.read(NOTEBOOKS / "06_playground.ipynb", as_version=4),
-        {
+    papermill.execute_notebook(  # parameters set as papermill sets them; not run
+        REPO / "notebooks" / "06_playground.ipynb",
+        root / "playground.ipynb",
+        parameters={
             "SIZE": 64,
             "ITERATIONS": 400,
             "WEIGHTS": None,
             "OUTPUT_DIR": str(root / "saved"),
         },
+        prepare_only=True,
     )
-    nbformat.write(notebook, root / "playground.ipynb")
     settings = root / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(

@@ -1,9 +1,17 @@
 """Every notebook runs top to bottom on a fresh kernel, small and on the CPU,
-with random VGG19 weights, and writes the figures it promises."""
+with random VGG19 weights, and writes the figures it promises.
 
+papermill runs them as a user would (`papermill notebooks/04_... out.ipynb -p
+SIZE 512`): it sets the parameters in a cell after the one tagged
+`parameters`, and fails on the first cell that raises.
+"""
+
+import papermill
 import pytest
 
-from tests.notebooks.execute import execute
+from tests.conftest import REPO
+
+NOTEBOOKS = REPO / "notebooks"
 
 SMALL = {"SIZE": 64, "WEIGHTS": None}
 EXPECTED = {
@@ -51,8 +59,14 @@ EXPECTED = {
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_notebook_runs_and_writes_its_figures(name, tmp_path):
     parameters, figures = EXPECTED[name]
-    notebook = execute(
-        name, {**SMALL, **parameters, "OUTPUT_DIR": str(tmp_path)}, timeout=300
+    notebook = papermill.execute_notebook(
+        NOTEBOOKS / f"{name}.ipynb",
+        tmp_path / f"{name}.ipynb",
+        parameters={**SMALL, **parameters, "OUTPUT_DIR": str(tmp_path)},
+        cwd=NOTEBOOKS,
+        kernel_name="python3",
+        execution_timeout=300,
+        progress_bar=False,
     )
     missing = [figure for figure in figures if not (tmp_path / figure).is_file()]
     assert not missing, f"{name} did not write {missing}"
@@ -73,6 +87,4 @@ def test_notebook_runs_and_writes_its_figures(name, tmp_path):
 
 
 def test_every_notebook_is_executed_here():
-    from tests.notebooks.execute import NOTEBOOKS
-
     assert sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")) == sorted(EXPECTED)

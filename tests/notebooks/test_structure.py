@@ -1,14 +1,15 @@
 """Light lints on the committed notebooks: order, badges, set-up and parameters
 cells, exercises with tests, clean sources."""
 
+import ast
 import re
+import subprocess
 import sys
 
 import nbformat
 import pytest
 
 from tests.conftest import REPO
-from tests.notebooks.normalise import normalised
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,12 +41,52 @@ def test_notebooks_are_numbered_in_order():
     assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name) for path in PATHS)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)
-def test_sources_are_normalised_without_outputs(path):
-    text = path.read_text()
-    assert normalised(text) == text, f"{path.name}: run `make notebooks-clean`"
-    for cell in code_cells(load(path)):
-        assert cell.outputs == [] and cell.execution_count is None
+def make(*arguments):
+    return subprocess.run(
+        ["make", "--no-print-directory", "-s", *arguments],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_notebooks_are_committed_as_nbstripout_leaves_them():
+    done = make("notebooks-check")
+    assert done.returncode == 0, f"run `make notebooks-clean`:\n{done.stdout}"
+    for path in PATHS:
+        notebook = load(path)
+        assert notebook.metadata.language_info == {"name": "python"}, path.name
+        for cell in notebook.cells:
+            assert set(cell.metadata) <= {"nbgrader", "tags"}, path.name
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_notebooks_clean_strips_a_run_and_keeps_what_nbgrader_needs(tmp_path):
+    """A notebook as JupyterLab or papermill saves it after a run becomes the
+    committed file again, cell ids and nbgrader metadata included."""
+    committed = REPO / "notebooks" / "04_total_loss_and_optimisation.ipynb"
+    notebook = load(committed)
+    notebook.metadata.language_info.update(version="3.11.9", mimetype="text/x-python")
+    notebook.metadata["papermill"] = {"duration": 12.5, "parameters": {"SIZE": 64}}
+    for number, cell in enumerate(notebook.cells):
+        cell.metadata.update(
+            scrolled=True,
+            collapsed=False,
+            jupyter={"source_hidden": False},
+            papermill={"status": "completed"},
+            ExecuteTime={"end_time": "2026-11-27T10:00:00"},
+        )
+        if cell.cell_type == "code":
+            cell.execution_count = number
+            cell.outputs = [
+                nbformat.v4.new_output("stream", name="stdout", text="tf noise\n")
+            ]
+    dirty = tmp_path / committed.name
+    nbformat.write(notebook, dirty)
+    assert make("notebooks-check", f"NOTEBOOKS={dirty}").returncode != 0
+    assert make("notebooks-clean", f"NOTEBOOKS={dirty}").returncode == 0
+    assert dirty.read_text() == committed.read_text()
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)
@@ -123,3 +164,21 @@ def test_summary_and_next_link(path):
     following = [p for p in PATHS if int(p.name[:2]) == int(path.name[:2]) + 1]
     if following:
         assert f"({following[0].name})" in text, f"{path.name}: link the next notebook"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)
+def test_setup_imports_only_what_the_notebook_uses(path):
+    setup, *rest = code_cells(load(path))
+    imported = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(ast.parse(setup.source))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    used = {
+        node.id
+        for cell in [setup, *rest]
+        for node in ast.walk(ast.parse(cell.source))
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    assert imported <= used, f"{path.name} imports but never uses {imported - used}"

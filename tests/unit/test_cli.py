@@ -216,3 +216,17 @@ def test_stylize_missing_mask_file_is_named(tmp_path, capsys):
         ]
     )
     assert status == 2 and "No image file at a.png" in capsys.readouterr().err
+
+
+def test_every_setting_is_an_option_with_its_help(capsys):
+    import dataclasses
+
+    from course_utils.settings import StyleTransferSettings
+
+    with pytest.raises(SystemExit):
+        main(["stylize", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for field in dataclasses.fields(StyleTransferSettings):
+        option = "--" + field.name.replace("_", "-")
+        assert option in text, option
+        assert " ".join(field.metadata["help"].split()) in text, option

@@ -1,5 +1,6 @@
 """The playground driven without a browser: set controls, press Run and Stop."""
 
+import dataclasses
 import datetime
 import io
 import time
@@ -11,7 +12,14 @@ from PIL import Image
 
 from course_utils import vgg
 from course_utils.images import png_bytes
-from course_utils.widgets import UPLOAD, Playground, _uploaded_bytes
+from course_utils.settings import StyleTransferSettings
+from course_utils.widgets import (
+    CONTROLLED,
+    LEFT_OUT,
+    UPLOAD,
+    Playground,
+    _uploaded_bytes,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
@@ -189,3 +197,39 @@ def test_stop_during_set_up_ends_before_the_first_iteration(playground):
     assert playground.wait(60)
     result = playground.results[-1]
     assert result.stopped == "stopped on request" and result.iterations_done <= 1
+
+
+def test_every_setting_is_a_control_or_left_out_with_a_reason(playground):
+    fields = {f.name: f for f in dataclasses.fields(StyleTransferSettings)}
+    assert set(CONTROLLED) | set(LEFT_OUT) == set(fields)
+    assert not set(CONTROLLED) & set(LEFT_OUT)
+    assert all(len(reason) > 10 for reason in LEFT_OUT.values())
+    assert set(playground.settings()) >= set(CONTROLLED)
+
+
+def test_controls_stay_within_each_setting_s_valid_values(playground):
+    fields = {f.name: f.metadata for f in dataclasses.fields(StyleTransferSettings)}
+    for name in CONTROLLED:
+        meta, control = fields[name], getattr(playground, name, None)
+        if isinstance(control, ipywidgets.FloatLogSlider):
+            low, high = control.base**control.min, control.base**control.max
+        elif isinstance(control, (ipywidgets.FloatSlider, ipywidgets.IntSlider)):
+            low, high = control.min, control.max
+        elif isinstance(control, ipywidgets.SelectionSlider):
+            low, high = min(control.options), max(control.options)
+        elif isinstance(control, ipywidgets.Dropdown):
+            assert set(control.options) <= set(meta["choices"]), name
+            continue
+        else:  # the layer controls: checked by test_default_controls_...
+            continue
+        assert meta["low"] is None or low >= meta["low"], (name, low)
+        assert meta["high"] is None or high <= meta["high"], (name, high)
+        assert not meta["strict"] or low > meta["low"], (name, low)
+
+
+def test_controls_start_at_the_settings_defaults(playground):
+    chosen = StyleTransferSettings(**playground.settings())
+    default = StyleTransferSettings(weights=None)
+    for name in CONTROLLED:
+        if name not in ("iterations", "size"):  # the playground's are smaller
+            assert getattr(chosen, name) == getattr(default, name), name
