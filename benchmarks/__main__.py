@@ -8,13 +8,20 @@ import sys
 from pathlib import Path
 
 from benchmarks import compare
-from course_utils import data, timing
+from course_utils import data, timing, vgg
 
 
 def main(argv=None) -> int:
     """Run the benchmark (or, with --devices, the device tables); print the figures."""
     args = _parser().parse_args(argv)
     weights = None if args.weights == "random" else args.weights
+    try:  # fail now, not after minutes of timing
+        vgg.weights_label(weights)
+        for path in filter(None, (args.json, args.plot)):
+            _writable(path)
+    except (FileNotFoundError, IsADirectoryError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     if args.devices:
         timings = timing.precision_timings(
             data.image_path(data.DEFAULT_CONTENT),
@@ -36,19 +43,19 @@ def main(argv=None) -> int:
         figures = compare.benchmark(args.size, args.steps, weights, args.configs)
         print(compare.format_table(figures))
         if args.plot:
-            _writable(args.plot)
             compare.loss_against_time(figures).savefig(args.plot, dpi=120)
             print(f"Wrote {args.plot}")
     if args.json:
-        _writable(args.json).write_text(json.dumps(figures, indent=2))
+        Path(args.json).write_text(json.dumps(figures, indent=2))
         print(f"Wrote {args.json}")
     return 0
 
 
-def _writable(path: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+def _writable(path: str) -> None:
+    """Make the folder of `path`; raise if `path` is a folder itself."""
+    if Path(path).is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give a file name.")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -43,7 +43,7 @@ def main(argv=None) -> int:
 def _stylize(args) -> int:
     out = _checked_output(Path(args.out), args.force)
     if args.snapshots_dir and not args.force:
-        taken = sorted(Path(args.snapshots_dir).glob("iteration_*.png"))
+        taken = sorted(Path(args.snapshots_dir).rglob("iteration_*.png"))
         if taken:
             raise FileExistsError(
                 f"{args.snapshots_dir} already holds snapshots ({taken[0].name}, ...); "
@@ -191,9 +191,10 @@ def _add_setting(parser, field) -> None:
     default = field.default
     if isinstance(default, (list, tuple)):
         default = " ".join(map(str, default))
+    shown = "" if default is None else f" (default {default})"
     options = {
         "type": meta["kind"],
-        "help": f"{meta['help']} (default {default})".replace("%", "%%"),
+        "help": (meta["help"] + shown).replace("%", "%%"),
         "metavar": meta.get("metavar"),
     }
     if meta.get("many"):

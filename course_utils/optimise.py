@@ -2,10 +2,11 @@
 
 `optimisation_step` is notebook 04's exercise, line for line: the loss inside
 a GradientTape, its gradient with respect to the pixels, the optimiser's
-update, and the pixels clipped to [0, 1]. `optimise` repeats that step in a
-compiled loop and tells a recorder (`recorder.Recorder`) the losses and image
-after every step; the recorder keeps the history and snapshots and can stop
-the run. With optimizer="lbfgs" the same loop runs scipy's L-BFGS-B instead.
+update, and the pixels clipped to [0, 1]. `optimise` repeats that step
+(compiled with tf.function) and tells a recorder (`recorder.Recorder`) the
+losses and images after every step; the recorder keeps the history and
+snapshots and can stop the run. Behind the same interface, optimizer="lbfgs"
+runs scipy's L-BFGS-B, which takes steps of its own.
 """
 
 from __future__ import annotations
@@ -81,13 +82,20 @@ def optimise(images, phases, optimizer, on_step) -> np.ndarray:
         on_step: called as on_step(iteration, losses, images) for iteration
             0 (the start) and after every step, with losses {name: (B,)
             numpy array} and images (B, H, W, 3) numpy. A `Recorder`; it ends
-            the run by raising.
+            the run by raising. L-BFGS also calls its `check_stop()`, if it
+            has one, before each evaluation of a line search, so a stop
+            request need not wait for the line search to end.
 
     Raises:
         NonFiniteLoss: a loss became NaN or infinite; the images of the
             previous iteration were the last ones passed to `on_step`.
     """
     images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(
+            "optimise takes a batch of RGB images, (B, H, W, 3); got shape "
+            f"{images.shape}. For one image (H, W, 3) pass image[np.newaxis]."
+        )
     if isinstance(optimizer, str):
         if optimizer != "lbfgs":
             raise ValueError(
@@ -163,8 +171,11 @@ def _lbfgs_phase(loss_fn, x0, steps, shape, on_step, done, first):
         return values, tape.gradient(values["total"], x)
 
     last = {}
+    check_stop = getattr(on_step, "check_stop", None)
 
     def fun(flat):
+        if check_stop is not None:
+            check_stop()  # a line search can take several evaluations
         values, gradient = value_and_gradient(
             tf.constant(flat.reshape(shape), tf.float32)
         )

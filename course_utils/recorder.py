@@ -8,8 +8,8 @@ loss that turns NaN, keeping everything made so far:
 
     recorder = Recorder(settings)
     with recorder:
-        with recorder.stage(1, 1, size, settings.iterations, x0):
-            optimise(x0, [(objective, settings.iterations)], adam, recorder)
+        with recorder.stage(1, 1, size, settings.iterations, x0):  # x0: (H, W, 3)
+            optimise(x0[np.newaxis], [(objective, settings.iterations)], adam, recorder)
     result = recorder.result()
 """
 
@@ -132,10 +132,11 @@ class Recorder:
         """End the run on Ctrl-C, a stop request or a NaN; keep what was made."""
         if kind is None:
             return False
-        if kind is KeyboardInterrupt and self.images is None:
-            return False  # nothing made yet: nothing to keep
-        if not issubclass(kind, (KeyboardInterrupt, StopRequested, NonFiniteLoss)):
-            return False
+        ends_the_run = (StopRequested, NonFiniteLoss, KeyboardInterrupt)
+        if not issubclass(kind, ends_the_run) or self.images is None:
+            if self._stage is not None:  # an error: close the progress bar
+                self._close_stage()
+            return False  # nothing made yet, or a real error: raise it
         reason = self._reason(error)
         if issubclass(kind, NonFiniteLoss):
             warnings.warn(reason, RuntimeWarning, stacklevel=3)
@@ -158,8 +159,6 @@ class Recorder:
             present: maps an optimised image to the one shown and kept (see
                 `Objective.present`); one function, or one per image.
         """
-        if self.images is not None:
-            self.check_stop()  # between stages
         presents = present if isinstance(present, (list, tuple)) else [present]
         presents = [p or _identity for p in presents] * (self.batch // len(presents))
         images = np.reshape(images, (self.batch, *np.shape(images)[-3:]))

@@ -61,14 +61,15 @@ class StyleTransferSettings:
     )
     content_layers: object = setting(
         vgg.CONTENT_LAYERS,
-        "content layers (Keras or paper names)",
+        "content layers (Keras or paper names); in Python also {name: weight}",
         str,
         many=True,
         metavar="LAYER",
     )
     style_layers: object = setting(
         vgg.STYLE_LAYERS,
-        "style layers, weighted equally (Keras or paper names)",
+        "style layers (Keras or paper names), weighted equally; in Python also "
+        "{name: weight}",
         str,
         many=True,
         metavar="LAYER",
@@ -104,16 +105,17 @@ class StyleTransferSettings:
     stages: int = setting(
         3,
         "coarse-to-fine stages: 3 runs at a quarter, half, then full size; 1 at "
-        "the full size only",
+        "the full size only; stages under 64 px are left out",
         int,
         low=1,
     )
     snapshot_every: int = setting(
-        100, "keep the image every this many iterations", int, low=1
+        100, "keep the image every this many iterations, as the report does", int, low=1
     )
     size: int | None = setting(
         512,
-        "long side of the generated image in pixels (None: the content's own)",
+        "long side of the generated image in pixels (in Python, None keeps the "
+        "content image's size)",
         int,
         low=32,
         optional=True,
@@ -147,7 +149,7 @@ class StyleTransferSettings:
     precision: str = setting(
         "auto",
         "VGG19's precision: auto (bfloat16 where the hardware is fast), float32 or "
-        "bfloat16; the last 10 % of a bfloat16 run is float32",
+        "bfloat16; a bfloat16 run's last 10 % of iterations are float32",
         str,
         choices=vgg.PRECISIONS,
     )
@@ -169,6 +171,13 @@ class StyleTransferSettings:
             set_(self, name, vgg.resolve_layer_weights(getattr(self, name), what))
         set_(self, "weights", vgg.weights_label(self.weights))
         set_(self, "precision", vgg.resolve_precision(self.precision))
+
+
+if StyleTransferSettings.__doc__:  # None under python -OO
+    StyleTransferSettings.__doc__ += "\n    Attributes:\n" + "".join(
+        f"        {f.name}: {f.metadata['help']} (default {f.default!r}).\n"
+        for f in fields(StyleTransferSettings)
+    )
 
 
 def _check(name, value, setting_field) -> None:

@@ -88,6 +88,8 @@ def stylize(
     image = start
     with recorder:  # Ctrl-C, `stop` or a NaN end the run here; it keeps its images
         for number, stage in enumerate(stages, start=1):
+            if number > 1:
+                recorder.check_stop()  # before the next stage's set-up
             phases = precision_phases(
                 lambda s: Objective(load_image(content, s.size), style, s, masks),
                 stage,

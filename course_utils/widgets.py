@@ -1,7 +1,7 @@
 """The playground: sliders and buttons that drive `stylize` live (notebook 06).
 
 `Playground` only lays out controls and reacts to them; every formula lives in
-`losses`, the loop in `optimise.stylize`. A run happens on a background
+`losses`, the run in `transfer.stylize`. A run happens on a background
 thread, so the notebook stays responsive: the image, loss curves and progress
 update while it runs, Stop ends it after the current iteration and keeps the
 image so far, and controls changed during a run apply to the next one.

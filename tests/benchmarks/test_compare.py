@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from benchmarks import compare
+from benchmarks.__main__ import main
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
@@ -68,8 +69,6 @@ def test_forward_flops_of_one_layer_by_hand():
 def test_bench_command_writes_json(tmp_path, capsys):
     import json
 
-    from benchmarks.__main__ import main
-
     out = tmp_path / "compare.json"
     assert (
         main(
@@ -109,3 +108,10 @@ def test_loss_against_time_draws_each_trace_and_the_target():
     np.testing.assert_allclose(traces[1].get_xdata(), [0.05, 0.1])
     target = [line for line in ax.get_lines() if line.get_label() not in figures]
     assert target[0].get_ydata()[0] == 5.0  # the baseline's final loss, dotted
+
+
+def test_bench_command_checks_its_outputs_before_the_run(tmp_path, capsys):
+    assert main(["--weights", "random", "--json", str(tmp_path)]) == 2
+    assert f"{tmp_path} is a folder" in capsys.readouterr().err
+    assert main(["--weights", str(tmp_path / "no.h5")]) == 2
+    assert "No VGG19 weights file at" in capsys.readouterr().err

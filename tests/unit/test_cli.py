@@ -1,5 +1,6 @@
 """`python -m course_utils` end to end on tiny images with random weights."""
 
+import dataclasses
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ from PIL import Image
 
 from course_utils.cli import main
 from course_utils.images import load_image
+from course_utils.settings import StyleTransferSettings
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
@@ -219,10 +221,6 @@ def test_stylize_missing_mask_file_is_named(tmp_path, capsys):
 
 
 def test_every_setting_is_an_option_with_its_help(capsys):
-    import dataclasses
-
-    from course_utils.settings import StyleTransferSettings
-
     with pytest.raises(SystemExit):
         main(["stylize", "--help"])
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
@@ -230,3 +228,13 @@ def test_every_setting_is_an_option_with_its_help(capsys):
         option = "--" + field.name.replace("_", "-")
         assert option in text, option
         assert " ".join(field.metadata["help"].split()) in text, option
+
+
+def test_stylize_refuses_to_overwrite_the_snapshots_of_stages(tmp_path, capsys):
+    frames = tmp_path / "frames"
+    arguments = ["stylize", "--weights", "random", "--size", "128", "--stages", "2"]
+    arguments += ["--iterations", "2", "--quiet", "--snapshots-dir", str(frames)]
+    assert main([*arguments, "--out", str(tmp_path / "a.png")]) == 0
+    assert list((frames / "stage1_64px").glob("iteration_*.png"))
+    assert main([*arguments, "--out", str(tmp_path / "b.png")]) == 2
+    assert "already holds snapshots" in capsys.readouterr().err

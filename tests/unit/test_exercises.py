@@ -5,8 +5,9 @@ import functools
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from course_utils import colour, exercises, losses
+from course_utils import colour, exercises, losses, optimise
 
 
 def wrong_gram(features):
@@ -122,10 +123,6 @@ def test_an_unknown_exercise_names_the_known_ones():
 
 
 def test_calling_the_package_step_in_optimisation_step_is_caught():
-    import tensorflow as tf
-
-    from course_utils import optimise
-
     def optimisation_step(image, loss_fn, optimizer):
         return optimise.optimisation_step(image, loss_fn, optimizer)
 

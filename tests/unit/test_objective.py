@@ -12,16 +12,6 @@ from course_utils.settings import StyleTransferSettings
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
 
-@pytest.fixture(scope="module")
-def images():
-    rng = np.random.default_rng(42)
-    content = np.clip(
-        np.linspace(0, 1, 64)[None, :, None] + 0.1 * rng.normal(size=(48, 64, 3)), 0, 1
-    ).astype("f4")
-    style = rng.uniform(size=(40, 40, 3)).astype("f4")
-    return content, style
-
-
 def test_loss_fn_content_term_is_zero_at_the_content_image(images):
     content, _ = images
     settings = StyleTransferSettings(weights=None, size=64)

@@ -190,3 +190,37 @@ def test_lbfgs_finds_the_minimum_within_the_bounds():
 def test_optimisers_it_cannot_run(images, optimizer, message):
     with pytest.raises(ValueError, match=message):
         optimise(images, [(squared_distance(0.0), 1)], optimizer, lambda *_: 0)
+
+
+def test_optimise_takes_a_batch_only():
+    with pytest.raises(ValueError, match=r"\(B, H, W, 3\); got shape \(2, 2, 3\)"):
+        optimise(np.zeros((2, 2, 3), "f4"), [(squared_distance(0.0), 1)], "lbfgs", None)
+
+
+class StopAfter:
+    """An on_step whose stop button is pressed once `calls` line-search
+    evaluations have been made."""
+
+    def __init__(self, calls):
+        self.calls, self.iterations = calls, []
+
+    def __call__(self, iteration, losses, images):
+        self.iterations.append(iteration)
+
+    def check_stop(self):
+        self.calls -= 1
+        if self.calls < 0:
+            raise KeyboardInterrupt
+
+
+def test_lbfgs_checks_the_stop_button_inside_its_line_search():
+    """Stopped at the first evaluation after the start's: no iteration ends."""
+    on_step = StopAfter(calls=1)
+    with pytest.raises(KeyboardInterrupt):
+        optimise(
+            np.full((1, 2, 2, 3), 0.9, "f4"),
+            [(squared_distance(0.3), 5)],
+            "lbfgs",
+            on_step,
+        )
+    assert on_step.iterations == [0]

@@ -9,6 +9,7 @@ import threading
 
 import numpy as np
 import pytest
+from tqdm import tqdm
 
 from course_utils import vgg
 from course_utils.images import load_image
@@ -18,16 +19,6 @@ from course_utils.transfer import start_image, stylize
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
 FAST = {"weights": None, "size": 64, "progress": False}
-
-
-@pytest.fixture(scope="module")
-def images():
-    rng = np.random.default_rng(42)
-    content = np.clip(
-        np.linspace(0, 1, 64)[None, :, None] + 0.1 * rng.normal(size=(48, 64, 3)), 0, 1
-    ).astype("f4")
-    style = rng.uniform(size=(40, 40, 3)).astype("f4")
-    return content, style
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
@@ -230,3 +221,14 @@ def test_bfloat16_runs_finish_in_float32(images, optimizer):
     )
     assert result.history["total"][-1] == pytest.approx(float(exact), rel=1e-5)
     assert float(rounded) != pytest.approx(float(exact), rel=1e-5)
+
+
+def test_an_error_in_the_callback_is_raised_and_closes_the_progress_bar(images):
+    def broken(iteration, losses, image):
+        if iteration == 1:
+            raise ValueError("a bug in the callback")
+
+    open_bars = len(tqdm._instances)
+    with pytest.raises(ValueError, match="a bug in the callback"):
+        stylize(*images, iterations=3, callback=broken, **{**FAST, "progress": True})
+    assert len(tqdm._instances) == open_bars
