@@ -1,6 +1,5 @@
 """The sample-image catalog, the bundled files and downloads over real HTTP."""
 
-import json
 import re
 
 import numpy as np
@@ -59,14 +58,17 @@ def test_download_fetches_once_into_the_cache(http_server, tmp_path):
     assert again == path
 
 
-def test_catalog_painting_downloads_through_image_path(http_server, monkeypatch):
+def test_catalog_painting_downloads_through_image_path(
+    http_server, monkeypatch, tmp_path
+):
     base_url, folder = http_server
     Image.fromarray(np.full((50, 40, 3), 10, np.uint8)).save(folder / "wave.jpg")
-    entries = json.loads(json.dumps(data.catalog()))
-    entries["great_wave"]["url"] = f"{base_url}/wave.jpg"
+    name = f"test_wave_{tmp_path.name}"  # a real painting's name would be cached
+    entries = {**data.catalog(), name: {"url": f"{base_url}/wave.jpg"}}
     monkeypatch.setattr(data, "catalog", lambda: entries)
-    image = data.sample_image("great_wave")
+    image = data.sample_image(name)
     assert image.shape == (50, 40, 3)
+    data.image_path(name).unlink()  # leave the Keras cache as it was
 
 
 def test_download_offline_explains(closed_port_url, tmp_path):
