@@ -66,7 +66,7 @@ def stylize_batch(
         stop=stop,
         name=f"stylize_batch of {len(contents)} images",
     )
-    contents = [load_image(content, settings.size) for content in contents]
+    contents = [load_image(c, settings.size, role="content image") for c in contents]
     shapes = sorted({content.shape for content in contents})
     if len(shapes) > 1:
         raise ValueError(

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from course_utils import data, vgg
@@ -36,8 +38,34 @@ def main(argv=None) -> int:
         RuntimeError,
     ) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {command_line_terms(str(message))}", file=sys.stderr)
         return 2
+
+
+def command_line_terms(message: str) -> str:
+    """Say a message the way the command line spells settings.
+
+    >>> command_line_terms("Pass weights='imagenet' or weights=None.")
+    'Pass --weights imagenet or --weights random.'
+    >>> command_line_terms("iterations must be at least 1; got 0.")
+    '--iterations must be at least 1; got 0.'
+    """
+    names = {field.name: field.name for field in SETTINGS}
+    names["max_dim"] = "size"  # load_image's name for --size
+    for name, setting in names.items():
+        option = "--" + setting.replace("_", "-")
+        value = r"""(?:'([^']*)'|"([^"]*)"|([^\s,;)]+?))(?=[\s,;)]|\.?$|\.\s)"""
+
+        def spelled(match, option=option, setting=setting):
+            given = next(group for group in match.groups() if group is not None)
+            if setting == "weights" and given == "None":
+                given = "random"
+            return f"{option} {given}"
+
+        message = re.sub(rf"(?<![\w-]){name}={value}", spelled, message)
+        message = re.sub(rf"(?<![\w-]){name}(?= must | \(it was )", option, message)
+        message = re.sub(rf"(?<![\w-]){name} >= ", f"{option} of at least ", message)
+    return message
 
 
 def _stylize(args) -> int:
@@ -55,6 +83,7 @@ def _stylize(args) -> int:
         if getattr(args, field.name) is not None
     }
     if not vgg.is_trained(settings.get("weights", "imagenet")):
+        warnings.filterwarnings("ignore", message="VGG19 has RANDOM")  # said here
         print(
             "WARNING: VGG19 has random weights. The output only tests the code; "
             "it is NOT a style transfer.",
@@ -66,6 +95,7 @@ def _stylize(args) -> int:
         "snapshots_dir": args.snapshots_dir,
         "masks": args.masks,
     }
+    warnings.filterwarnings("ignore", message="The loss became")  # "Stopped early"
     styles = [_image_source(style) for style in args.style]
     result = stylize(_image_source(args.content), styles, **options, **settings)
     if gif is not None:
@@ -87,9 +117,9 @@ def _stylize(args) -> int:
         + ", ".join(f"{name} {value:.4g}" for name, value in losses.items())
     )
     if result.stopped:
-        print(f"Stopped early: {result.stopped}", file=sys.stderr)
+        print(f"Stopped early: {command_line_terms(result.stopped)}", file=sys.stderr)
     if result.note:
-        print(result.note)
+        print(command_line_terms(result.note))
     return 0
 
 

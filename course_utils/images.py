@@ -32,7 +32,9 @@ IMAGENET_MEAN_BGR = (103.939, 116.779, 123.68)
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
-def load_image(source, max_dim: int | None = None) -> np.ndarray:
+def load_image(
+    source, max_dim: int | None = None, role: str | None = None
+) -> np.ndarray:
     """Load an image as float32 RGB in [0, 1], shape (H, W, 3).
 
     Args:
@@ -42,6 +44,8 @@ def load_image(source, max_dim: int | None = None) -> np.ndarray:
         max_dim: if given, resize so that the longer side is `max_dim`
             pixels, keeping the aspect ratio. While nbgrader grades, at most
             `limits.GRADING_MAX_SIZE`, given or not.
+        role: what the image is for ("content image", "style image",
+            "mask"); an error then starts with it and the file's name.
 
     Returns:
         np.ndarray of shape (H, W, 3), float32 in [0, 1].
@@ -51,6 +55,26 @@ def load_image(source, max_dim: int | None = None) -> np.ndarray:
         ValueError: the file is not an image, is truncated, is smaller than
             MIN_SIDE on a side, or has more than MAX_PIXELS pixels.
     """
+    try:
+        return _load(source, max_dim)
+    except (FileNotFoundError, ValueError, TypeError) as err:
+        if role is None:
+            raise
+        name = _name(source)
+        about = role if name in str(err) else f"{role} {name}"
+        raise type(err)(f"{about[0].upper()}{about[1:]}: {err}") from err
+
+
+def _name(source) -> str:
+    """How an error names an image: its path or URL, or what kind of object it is."""
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    if isinstance(source, Image.Image):
+        return "(a PIL image)"
+    return f"(an array of shape {tuple(np.shape(source))})"
+
+
+def _load(source, max_dim) -> np.ndarray:
     if max_dim is not None:
         _check_size("max_dim", max_dim)
     if isinstance(source, Image.Image):

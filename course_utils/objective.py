@@ -169,7 +169,7 @@ def prepare_images(content, style, preserve_colour):
         (content, style images, present): the images the objective uses, and
         a function from an optimised image to the image shown and kept.
     """
-    style_images = [load_image(image) for image in styles.as_list(style)]
+    style_images = [load_image(s, role="style image") for s in styles.as_list(style)]
     if preserve_colour == "histogram":
         recoloured = [colour.match_histogram(image, content) for image in style_images]
         return content, recoloured, _identity

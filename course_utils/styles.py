@@ -124,7 +124,7 @@ def load_mask(mask, content_shape) -> np.ndarray:
                 f"spans [{np.nanmin(array):g}, {np.nanmax(array):g}]."
             )
     else:
-        array = load_image(mask, None).mean(axis=-1)
+        array = load_image(mask, None, role="mask").mean(axis=-1)
     height, width = content_shape[:2]
     if abs(array.shape[0] / array.shape[1] - height / width) > 0.02:
         raise ValueError(

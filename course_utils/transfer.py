@@ -83,7 +83,7 @@ def stylize(
         snapshots_dir=snapshots_dir,
         stop=stop,
     )
-    content = load_image(content, settings.size)
+    content = load_image(content, settings.size, role="content image")
     stages = coarse_to_fine(content.shape, settings)
     image = start
     with recorder:  # Ctrl-C, `stop` or a NaN end the run here; it keeps its images

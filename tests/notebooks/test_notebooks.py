@@ -9,6 +9,7 @@ SIZE 512`): it sets the parameters in a cell after the one tagged
 import papermill
 import pytest
 
+from course_utils.startup import START_UP_NOISE
 from tests.conftest import REPO
 
 NOTEBOOKS = REPO / "notebooks"
@@ -76,6 +77,8 @@ def test_notebook_runs_and_writes_its_figures(name, tmp_path):
         for output in cell.get("outputs", [])
     )
     assert "Traceback" not in text
+    noise = [line for line in text.splitlines() if START_UP_NOISE.search(line)]
+    assert not noise, f"{name} shows TensorFlow's start-up log: {noise[:2]}"
     if name == "06_playground":
         views = [
             output

@@ -238,3 +238,33 @@ def test_stylize_refuses_to_overwrite_the_snapshots_of_stages(tmp_path, capsys):
     assert list((frames / "stage1_64px").glob("iteration_*.png"))
     assert main([*arguments, "--out", str(tmp_path / "b.png")]) == 2
     assert "already holds snapshots" in capsys.readouterr().err
+
+
+def test_errors_speak_in_command_line_terms(tmp_path, capsys):
+    status = main(
+        ["stylize", *TINY, "--out", str(tmp_path / "o.png"), "--weights", "no.h5"]
+    )
+    err = capsys.readouterr().err
+    assert status == 2 and "Pass --weights imagenet" in err
+    assert "weights=" not in err
+    assert main(["stylize", *TINY, "--out", str(tmp_path / "o.png"), "--alpha", "-1"])
+    assert (
+        "error: --alpha must be a finite number >= 0; got -1" in capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize("role", ["content", "style"])
+def test_a_too_small_image_is_named_with_its_role(tmp_path, capsys, role):
+    tiny = tmp_path / "tiny.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tiny)
+    arguments = [
+        "stylize",
+        *TINY,
+        "--out",
+        str(tmp_path / "o.png"),
+        f"--{role}",
+        str(tiny),
+    ]
+    assert main(arguments) == 2
+    err = capsys.readouterr().err
+    assert f"error: {role.capitalize()} image {tiny}: The image is 8x8 pixels" in err
