@@ -182,3 +182,11 @@ def test_setup_imports_only_what_the_notebook_uses(path):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
     assert imported <= used, f"{path.name} imports but never uses {imported - used}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)
+def test_every_run_shows_its_progress(path):
+    for cell in code_cells(load(path)):
+        assert "progress=False" not in cell.source, (
+            f"{path.name}: a run this long shows a progress bar:\n{cell.source[:200]}"
+        )
