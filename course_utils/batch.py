@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils import vgg
 from course_utils.images import load_image
 from course_utils.objective import Objective, stacked
 from course_utils.optimise import optimise
 from course_utils.recorder import Recorder
 from course_utils.settings import StyleTransferSettings
+from course_utils.styles import as_list
 from course_utils.transfer import optimizer_for, precision_phases, stage_start
 
 
@@ -75,14 +75,15 @@ def stylize_batch(
             "shape separately (e.g. one content image with all styles)."
         )
 
-    def objectives(settings):
-        layers = [*settings.content_layers, *settings.style_layers]
-        extractor = vgg.feature_extractor(
-            layers, settings.weights, settings.seed, settings.precision
-        )
-        return [
-            Objective(content, style, settings, extractor=extractor)
-            for content, style in zip(contents, styles)
+    styles = [
+        [load_image(s, role="style image") for s in as_list(style)] for style in styles
+    ]
+
+    def objectives(settings):  # one per pair, sharing the first one's VGG19
+        first = Objective(contents[0], styles[0], settings)
+        return [first] + [
+            Objective(content, style, settings, extractor=first.extractor)
+            for content, style in zip(contents[1:], styles[1:])
         ]
 
     plan = precision_phases(objectives, settings)

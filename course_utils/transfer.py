@@ -28,6 +28,7 @@ from course_utils.settings import (
     check_choice,
     check_count,
 )
+from course_utils.styles import as_list
 
 FLOAT32_FINISH = 0.1
 """Share of the final stage's iterations that a bfloat16 run does in float32."""
@@ -84,6 +85,7 @@ def stylize(
         stop=stop,
     )
     content = load_image(content, settings.size, role="content image")
+    style = [load_image(s, role="style image") for s in as_list(style)]  # read once
     stages = coarse_to_fine(content.shape, settings)
     image = start
     with recorder:  # Ctrl-C, `stop` or a NaN end the run here; it keeps its images
