@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from benchmarks import tutorial
 from course_utils import data, vgg
+from course_utils.captions import RANDOM_WEIGHTS_NOTE
 from course_utils.images import load_image
 from course_utils.objective import Objective
 from course_utils.settings import StyleTransferSettings
@@ -267,5 +268,7 @@ def loss_against_time(figures: dict, size=(7, 4)):
     )
     ax.legend()
     ax.grid(True, which="major", alpha=0.3)
+    if not vgg.is_trained(figures.get("weights", "imagenet")):
+        fig.suptitle(RANDOM_WEIGHTS_NOTE, color="red")
     fig.tight_layout()
     return fig

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from course_utils import data, vgg
 from course_utils.images import save_gif, save_image
+from course_utils.recorder import describe_stages
 from course_utils.settings import StyleTransferSettings
 from course_utils.transfer import stylize
 
@@ -99,12 +100,12 @@ def _stylize(args) -> int:
     styles = [_image_source(style) for style in args.style]
     result = stylize(_image_source(args.content), styles, **options, **settings)
     if gif is not None:
-        save_gif(result.snapshots, gif)
+        save_gif(result.snapshots, gif, untrained=not result.is_trained)
     try:
-        save_image(result.image, out)
+        save_image(result.image, out, untrained=not result.is_trained)
     except OSError as err:  # never lose a finished run to a full disk or the like
         fallback = Path(tempfile.mkdtemp(prefix="stylized-")) / "stylized.png"
-        save_image(result.image, fallback)
+        save_image(result.image, fallback, untrained=not result.is_trained)
         print(
             f"error: could not write {out} ({err}); the image is in {fallback}",
             file=sys.stderr,
@@ -112,7 +113,7 @@ def _stylize(args) -> int:
         return 1
     losses = {name: values[-1] for name, values in result.history.items() if values}
     print(
-        f"Saved {out} after {result.iterations_done} iterations in "
+        f"Saved {out} after {describe_stages(result.iterations)} in "
         f"{result.wall_time:.1f} s; final losses: "
         + ", ".join(f"{name} {value:.4g}" for name, value in losses.items())
     )

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from course_utils import limits
+from course_utils.captions import RANDOM_WEIGHTS_NOTE, captioned
 from course_utils.download import download
 
 MIN_SIDE = 32
@@ -189,54 +190,81 @@ def png_bytes(image) -> bytes:
     return buffer.getvalue()
 
 
-def save_image(image, path, *, overwrite: bool = True) -> Path:
+def save_image(image, path, *, untrained: bool = False, overwrite: bool = True) -> Path:
     """Save a [0, 1] float image (H, W, 3) as a PNG file and return its path.
 
     Args:
         image: (H, W, 3) or (1, H, W, 3) float array or tensor in [0, 1].
         path: where to write; missing parent folders are created.
+        untrained: the image comes from random VGG19 weights: a red note
+            below it (and in the file's metadata) says so.
         overwrite: if False and `path` exists, raise FileExistsError.
     """
+    path = _writable(path, overwrite)
+    array = np.asarray(image)
+    if array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]
+    note = RANDOM_WEIGHTS_NOTE if untrained else None
+    picture = captioned(Image.fromarray(to_uint8(array)), note=note)
+    metadata = PngImagePlugin.PngInfo()
+    if note:
+        metadata.add_text("Description", note)
+    picture.save(path, format="PNG", pnginfo=metadata)
+    return path
+
+
+GIF_MIN_SIDE = 256
+"""Long side, in pixels, small GIF frames are enlarged to (labels stay legible)."""
+
+
+def save_gif(
+    snapshots,
+    path,
+    frame_ms: int = 200,
+    *,
+    untrained: bool = False,
+    overwrite: bool = True,
+) -> Path:
+    """Write snapshots [(iteration, image)] as an animated GIF with labels.
+
+    Each frame has its iteration written below it ("stage 2 of 3 ·
+    iteration 15 of 15"), with the random-weights note under it if
+    `untrained`. Frames of different sizes (coarse-to-fine runs) are resized
+    to the last one, and enlarged to a long side of at least GIF_MIN_SIDE.
+    The last frame stays three times as long. Pillow writes the file.
+    """
+    if not snapshots:
+        raise ValueError("No snapshots to animate; run stylize first.")
+    path = _writable(path, overwrite)
+    height, width = np.asarray(snapshots[-1][1]).shape[:2]
+    scale = max(1.0, GIF_MIN_SIDE / max(height, width))
+    shape = (round(height * scale), round(width * scale))
+    note = RANDOM_WEIGHTS_NOTE if untrained else None
+    frames = [
+        captioned(Image.fromarray(to_uint8(resize_to(image, shape))), str(it), note)
+        for it, image in snapshots
+    ]
+    durations = [frame_ms] * (len(frames) - 1) + [3 * frame_ms]
+    frames[0].save(
+        path,
+        save_all=True,
+        append_images=frames[1:],
+        duration=durations,
+        loop=0,
+        comment=note or "",
+    )
+    return path
+
+
+def _writable(path, overwrite: bool) -> Path:
+    """`path` as a Path, its folder created; FileExistsError if it exists and
+    must not be overwritten."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(
             f"{path} already exists; choose another name or allow overwriting."
         )
-    array = np.asarray(image)
-    if array.ndim == 4 and array.shape[0] == 1:
-        array = array[0]
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(to_uint8(array)).save(path, format="PNG")
-    return path
-
-
-def save_gif(snapshots, path, frame_ms: int = 200, overwrite: bool = True) -> Path:
-    """Write snapshots [(iteration, image)] as an animated GIF with labels.
-
-    Each frame shows "iteration N" in its corner; frames of different sizes
-    (coarse-to-fine runs) are resized to the last one. The last frame stays
-    three times as long. Pillow writes the file; no ffmpeg is needed.
-    """
-    path = Path(path)
-    if not snapshots:
-        raise ValueError("No snapshots to animate; run stylize first.")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; choose another name.")
-    height, width = np.asarray(snapshots[-1][1]).shape[:2]
-    frames = []
-    for iteration, image in snapshots:
-        frame = Image.fromarray(to_uint8(resize_to(image, (height, width))))
-        draw = ImageDraw.Draw(frame)
-        label = f"iteration {iteration}"
-        box = draw.textbbox((4, 4), label)
-        draw.rectangle((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), fill="black")
-        draw.text((4, 4), label, fill="white")
-        frames.append(frame)
-    durations = [frame_ms] * (len(frames) - 1) + [3 * frame_ms]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frames[0].save(
-        path, save_all=True, append_images=frames[1:], duration=durations, loop=0
-    )
     return path
 
 

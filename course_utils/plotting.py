@@ -8,13 +8,16 @@ a red "random weights" note, so nobody mistakes them for style transfer.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_utils.captions import RANDOM_WEIGHTS_NOTE
 from course_utils.losses import feature_matrix
 
-RANDOM_WEIGHTS_NOTE = "VGG19 with random weights: not a style transfer result"
+TITLE_POINTS = 12
+"""Font size of panel titles; long titles are wrapped to their panel's width."""
 
 
 def show_images(
@@ -26,7 +29,8 @@ def show_images(
         images: list of (H, W, 3) arrays in [0, 1] ((H, W) arrays are shown
             in a colour map).
         titles: list of strings, one per image.
-        size: height of each panel in inches.
+        size: width of each panel in inches; its height follows the
+            tallest image's shape.
         ncols: panels per row; all in one row by default.
         untrained: the images come from random VGG19 weights: say so in red.
     """
@@ -36,14 +40,15 @@ def show_images(
         raise ValueError(f"Got {len(images)} images but {len(titles)} titles.")
     ncols = ncols or len(images)
     nrows = math.ceil(len(images) / ncols)
+    height = size * _tallest(images)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False
+        nrows, ncols, figsize=(size * ncols, height * nrows), squeeze=False
     )
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, title in zip(axes.flat, images, titles):
         ax.imshow(np.clip(np.asarray(image), 0, 1))
-        ax.set_title(title)
+        ax.set_title(_wrapped(title, size), fontsize=TITLE_POINTS)
     _note_untrained(fig, untrained)
     fig.tight_layout()
     return fig
@@ -60,8 +65,15 @@ def image_grid(rows, row_titles=None, col_titles=None, size=2.5, untrained=False
         untrained: the images come from random VGG19 weights: say so in red.
     """
     nrows, ncols = len(rows), max(len(row) for row in rows)
+    # Each row as high as its tallest image at the column width: no white gaps
+    # between rows of landscape and square images.
+    heights = [_tallest(image for image in row if image is not None) for row in rows]
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False
+        nrows,
+        ncols,
+        figsize=(size * ncols, size * sum(heights)),
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
     )
     for r, row in enumerate(rows):
         for c in range(ncols):
@@ -73,9 +85,9 @@ def image_grid(rows, row_titles=None, col_titles=None, size=2.5, untrained=False
             if c < len(row) and row[c] is not None:
                 ax.imshow(np.clip(np.asarray(row[c]), 0, 1))
     for c, title in enumerate(col_titles or []):
-        axes[0, c].set_title(title)
+        axes[0, c].set_title(_wrapped(title, size), fontsize=TITLE_POINTS)
     for r, title in enumerate(row_titles or []):
-        axes[r, 0].set_ylabel(title)
+        axes[r, 0].set_ylabel(_wrapped(title, size * heights[r]), fontsize=TITLE_POINTS)
     _note_untrained(fig, untrained)
     fig.tight_layout()
     return fig
@@ -84,20 +96,24 @@ def image_grid(rows, row_titles=None, col_titles=None, size=2.5, untrained=False
 def snapshot_grid(result, ncols: int = 5, size: float = 2.5):
     """Show a run's snapshots in order, each labelled with its iteration (Fig. 2).
 
+    A coarse-to-fine run's labels name the stage too ("stage 2 of 3",
+    then "iteration 15 of 15" below it).
+
     Args:
         result: a StyleTransferResult from `stylize`.
         ncols: snapshots per row.
     """
     snapshots = result.snapshots
     nrows = math.ceil(len(snapshots) / ncols)
+    height = size * _tallest(image for _, image in snapshots)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False
+        nrows, ncols, figsize=(size * ncols, height * nrows), squeeze=False
     )
     for ax in axes.flat:
         ax.axis("off")
     for ax, (iteration, image) in zip(axes.flat, snapshots):
         ax.imshow(np.clip(image, 0, 1))
-        ax.set_title(f"iteration {iteration}")
+        ax.set_title(str(iteration).replace(" · ", "\n"), fontsize=TITLE_POINTS)
     _note_untrained(fig, not result.is_trained)
     fig.tight_layout()
     return fig
@@ -107,10 +123,14 @@ def loss_curves(result, size=(7, 4)):
     """Plot the total, content and style losses against iteration, log scale.
 
     The content and style curves are the unweighted L_content and L_style;
-    the total is alpha * L_content + beta * L_style (+ the tv term).
+    the total is alpha * L_content + beta * L_style (+ the tv term). The
+    iterations count over the whole run; a dotted line marks where each
+    coarse-to-fine stage starts (the losses jump there: they grow with the
+    image).
     """
     fig, ax = plt.subplots(figsize=size)
     draw_losses(ax, result.history, show_tv=result.settings.tv_weight > 0)
+    _mark_stages(ax, result.iterations)
     _note_untrained(fig, not result.is_trained)
     fig.tight_layout()
     return fig
@@ -136,6 +156,28 @@ def draw_losses(ax, history: dict, show_tv: bool = False) -> None:
     if ax.get_lines():
         ax.legend()
     ax.grid(True, which="major", alpha=0.3)
+
+
+def _mark_stages(ax, iterations) -> None:
+    """A dotted line and a label where each stage after the first starts."""
+    starts = [
+        (before.number, after)
+        for before, after in zip(iterations, iterations[1:])
+        if after.stage != before.stage
+    ]
+    for x, first in starts:
+        ax.axvline(x, color="grey", linestyle=":", linewidth=1)
+        ax.annotate(
+            f"stage {first.stage} of {first.stages} ({first.size} px)",
+            (x, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -4),
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            fontsize=8,
+            color="grey",
+        )
 
 
 def feature_maps(features, num_maps=16, ncols=8, title="", size=1.6, untrained=False):
@@ -177,10 +219,26 @@ def gram_heatmap(
     ax.set_xlabel("filter j")
     ax.set_ylabel("filter i")
     ax.set_title(title)
-    fig.colorbar(shown, ax=ax, label="$G_{ij}$")
+    # "%.2g" ticks carry their own exponent: no offset text above the bar,
+    # where it would run into the title.
+    fig.colorbar(shown, ax=ax, label="$G_{ij}$", format="%.2g")
     _note_untrained(fig, untrained)
     fig.tight_layout()
     return fig
+
+
+def _tallest(images) -> float:
+    """The largest height / width of `images` ((H, W) or (H, W, 3)), 1 if none."""
+    ratios = [np.shape(image)[0] / np.shape(image)[1] for image in images]
+    return float(np.clip(max(ratios, default=1.0), 0.25, 4.0))
+
+
+def _wrapped(title: str, inches: float) -> str:
+    """`title` wrapped to lines that fit a panel `inches` wide."""
+    chars = max(8, int(inches * 72 / (0.6 * TITLE_POINTS)))  # ~0.6 em per char
+    return "\n".join(
+        textwrap.fill(line, chars, break_on_hyphens=False) for line in title.split("\n")
+    )
 
 
 def _note_untrained(fig, untrained: bool, title: str = "") -> None:

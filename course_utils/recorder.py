@@ -30,14 +30,66 @@ from course_utils.objective import LOSS_NAMES
 from course_utils.optimise import NonFiniteLoss
 
 
+@dataclass(frozen=True)
+class Iteration:
+    """Where an image or a loss comes from in a run, counted as it was asked for.
+
+    A run of one stage says "iteration 15 of 60"; a coarse-to-fine run says
+    "stage 2 of 3 · iteration 15 of 15", because its coarse stages add
+    iterations of their own (`transfer.coarse_to_fine`). Progress grids,
+    GIFs, the loss history and the command line all use this label.
+
+    Attributes:
+        number: iterations taken since the start of the run, over all stages
+            (the index into the history).
+        step: iterations taken in this stage (0: its start image).
+        steps: iterations this stage was asked to take.
+        stage, stages: this stage's number (from 1) and how many there are.
+        size: the stage's long side in pixels.
+    """
+
+    number: int
+    step: int
+    steps: int
+    stage: int = 1
+    stages: int = 1
+    size: int | None = None
+
+    def __str__(self) -> str:
+        label = f"iteration {self.step} of {self.steps}"
+        if self.stages == 1:
+            return label
+        return f"stage {self.stage} of {self.stages} · {label}"
+
+
+def describe_stages(iterations: list[Iteration]) -> str:
+    """How many iterations a run took, stage by stage.
+
+    >>> describe_stages([Iteration(0, 0, 4, 1, 2, 64), Iteration(4, 4, 4, 1, 2, 64),
+    ...                  Iteration(12, 8, 8, 2, 2, 128)])
+    '12 iterations (4 at 64 px, then 8 at 128 px)'
+    """
+    if not iterations:
+        return "no iterations"
+    last = {it.stage: it for it in iterations}  # each stage's last iteration
+    total = iterations[-1].number
+    noun = "iteration" if total == 1 else "iterations"
+    if len(last) == 1 and iterations[-1].stages == 1:
+        return f"{total} {noun}"
+    parts = [f"{it.step} at {it.size} px" for it in last.values()]
+    return f"{total} {noun} (" + ", then ".join(parts) + ")"
+
+
 @dataclass
 class StyleTransferResult:
     """What `stylize` returns, complete or stopped early.
 
     Attributes:
         image: the final (or last good) image, (H, W, 3) float32 in [0, 1].
-        snapshots: [(iteration, image)], iteration 0 is the start image.
+        snapshots: [(Iteration, image)]; the first is the start image.
+            `str(iteration)` is its label ("stage 2 of 3 · iteration 15 of 15").
         history: {"total", "content", "style", "tv": [loss at iteration 0, 1, ...]}.
+        iterations: the Iteration of each entry of the history (same length).
         settings: the StyleTransferSettings used.
         wall_time: seconds the optimisation took (targets and compilation included).
         stopped: None unless the run was interrupted (Ctrl-C, `stop`, a NaN
@@ -49,6 +101,7 @@ class StyleTransferResult:
     image: np.ndarray
     snapshots: list = field(default_factory=list)
     history: dict = field(default_factory=lambda: {k: [] for k in LOSS_NAMES})
+    iterations: list = field(default_factory=list)
     settings: object = None
     wall_time: float = 0.0
     stopped: str | None = None
@@ -80,7 +133,8 @@ class Recorder:
             optimiser for advice after a NaN).
         batch: how many images are optimised together.
         callback: called after each iteration as callback(iteration, losses,
-            image), losses a {name: float} dict and image (H, W, 3); for a
+            image), iteration an `Iteration` (`iteration.number` counts over
+            all stages), losses a {name: float} dict and image (H, W, 3); for a
             batch, the losses hold one value per image and the images are
             (B, H, W, 3). A stage's start is seen too, so a stage boundary
             is seen twice.
@@ -117,6 +171,7 @@ class Recorder:
         self.images = None  # the last image of each run, as shown
         self.history = [{name: [] for name in LOSS_NAMES} for _ in range(batch)]
         self.snapshots = [[] for _ in range(batch)]
+        self.iterations = []  # the Iteration of each history entry
         self.stopped = None
         self.notes = []
         self.started = time.perf_counter()
@@ -167,6 +222,8 @@ class Recorder:
             folder = folder / f"stage{number}_{size}px"
         self._stage = _Stage(
             number=number,
+            count=count,
+            size=size,
             iterations=iterations,
             presents=presents,
             folder=folder,
@@ -204,10 +261,12 @@ class Recorder:
         stage = self._stage
         stage.done = iteration
         self.images = [p(image) for p, image in zip(stage.presents, images)]
-        step = self._offset + iteration
+        step = stage.iteration(self._offset, iteration)
         first_is_old = iteration == 0 and stage.number > 1  # the last stage's end
         every = self.settings.snapshot_every
         snapshot = iteration % every == 0 or iteration == stage.iterations
+        if not first_is_old:
+            self.iterations.append(step)
         for k, image in enumerate(self.images):
             if not first_is_old:
                 for name in LOSS_NAMES:
@@ -215,7 +274,11 @@ class Recorder:
                 if snapshot:
                     self.snapshots[k].append((step, image))
         if snapshot and stage.folder is not None:
-            save_image(self.images[0], stage.folder / f"iteration_{iteration:05d}.png")
+            save_image(
+                self.images[0],
+                stage.folder / f"iteration_{iteration:05d}.png",
+                untrained=not vgg.is_trained(self.settings.weights),
+            )
         if iteration > 0:
             stage.bar.update(1)
             if self.batch == 1:
@@ -248,6 +311,7 @@ class Recorder:
                 image,
                 self.snapshots[k],
                 self.history[k],
+                list(self.iterations),
                 self.settings,
                 wall_time,
                 self.stopped,
@@ -288,8 +352,15 @@ class Recorder:
 
     def _keep_last_snapshot(self) -> None:
         """Make sure the last image recorded is among the snapshots."""
-        done = self._stage.done if self._stage is not None else 0  # between stages
-        last = self._offset + max(done, 0)
+        stage = self._stage
+        if stage is not None and stage.done < 0:  # stopped before its start
+            last = stage.iteration(self._offset, 0)
+        elif stage is not None:
+            last = stage.iteration(self._offset, stage.done)
+        elif self.iterations:  # between stages: the last one's end
+            last = self.iterations[-1]
+        else:
+            return
         for k, image in enumerate(self.images):
             if not self.snapshots[k] or self.snapshots[k][-1][0] != last:
                 self.snapshots[k].append((last, image))
@@ -303,12 +374,20 @@ class Recorder:
 @dataclass
 class _Stage:
     number: int
+    count: int
+    size: int
     iterations: int
     presents: list
     folder: Path | None
     where: str
     bar: object
     done: int = -1  # iterations recorded so far (-1: not even the start)
+
+    def iteration(self, offset: int, step: int) -> Iteration:
+        """The Iteration after `step` steps of this stage."""
+        return Iteration(
+            offset + step, step, self.iterations, self.number, self.count, self.size
+        )
 
 
 def _identity(image):

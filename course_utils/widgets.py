@@ -218,12 +218,12 @@ class Playground:
             self._set_running(False)
 
     def _on_iteration(self, iteration, losses, image):
-        if iteration == 0:
+        if iteration.number == 0:
             self._history = {name: [] for name in losses}
         for name, value in losses.items():
             self._history[name].append(value)
-        self.progress.value = iteration
-        self._show(image, self._history, iteration)
+        self.progress.value = iteration.number
+        self._show(image, self._history, iteration.number)
 
     def _show(self, image, history, iteration, force=False):
         if not history.get("total"):  # stopped before the first iteration

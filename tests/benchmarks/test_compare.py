@@ -5,6 +5,7 @@ import pytest
 
 from benchmarks import compare
 from benchmarks.__main__ import main
+from tests import figures as figures_check
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
@@ -108,6 +109,11 @@ def test_loss_against_time_draws_each_trace_and_the_target():
     np.testing.assert_allclose(traces[1].get_xdata(), [0.05, 0.1])
     target = [line for line in ax.get_lines() if line.get_label() not in figures]
     assert target[0].get_ydata()[0] == 5.0  # the baseline's final loss, dotted
+    assert figures_check.layout_problems(fig) == []
+    assert not figures_check.has_random_weights_note(fig)  # "imagenet" by default
+    random = compare.loss_against_time({**figures, "weights": "random"})
+    assert figures_check.layout_problems(random) == []
+    assert figures_check.has_random_weights_note(random)
 
 
 def test_bench_command_checks_its_outputs_before_the_run(tmp_path, capsys):

@@ -1,14 +1,23 @@
 """Every notebook runs top to bottom on a fresh kernel, small and on the CPU,
-with random VGG19 weights, and writes the figures it promises.
+with random VGG19 weights, and writes the figures it promises, readable.
 
 papermill runs them as a user would (`papermill notebooks/04_... out.ipynb -p
 SIZE 512`): it sets the parameters in a cell after the one tagged
-`parameters`, and fails on the first cell that raises.
+`parameters`, and fails on the first cell that raises. A last cell, added
+here, checks every figure the notebook made (`tests.figures`): no text
+overlaps another or leaves the canvas, and each figure computed with the
+random weights says so. Every image file the notebook wrote carries the note
+too (or is a matplotlib figure, checked as a figure).
 """
 
+import json
+
+import nbformat
 import papermill
 import pytest
+from PIL import Image
 
+from course_utils.captions import note_in
 from course_utils.startup import START_UP_NOISE
 from tests.conftest import REPO
 
@@ -57,11 +66,31 @@ EXPECTED = {
 }
 
 
+INPUTS_ONLY = {
+    "01_vgg19_architecture": [["input", "3x3 vertical-edge filter + ReLU"]],
+    "03_gram_matrix_and_style_loss": [["style image: immunohistochemistry"]],
+}
+"""The titles of the figures that show only input images (no VGG19 output),
+the only ones allowed to go without the random-weights note."""
+
+# The kernel inherits MPLBACKEND=Agg from tests/conftest.py, so every figure
+# a notebook makes stays open until this cell reads it.
+CHECK_FIGURES = f"""
+import json, sys
+sys.path.insert(0, {str(REPO)!r})
+import matplotlib.pyplot as plt
+from tests import figures
+print("FIGURES", json.dumps([figures.report(plt.figure(n)) for n in plt.get_fignums()]))
+"""
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_notebook_runs_and_writes_its_figures(name, tmp_path):
     parameters, figures = EXPECTED[name]
+    source = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    source.cells.append(nbformat.v4.new_code_cell(CHECK_FIGURES))
     notebook = papermill.execute_notebook(
-        NOTEBOOKS / f"{name}.ipynb",
+        source,
         tmp_path / f"{name}.ipynb",
         parameters={**SMALL, **parameters, "OUTPUT_DIR": str(tmp_path)},
         cwd=NOTEBOOKS,
@@ -77,6 +106,25 @@ def test_notebook_runs_and_writes_its_figures(name, tmp_path):
         for output in cell.get("outputs", [])
     )
     assert "Traceback" not in text
+    drawn = json.loads(text.rsplit("FIGURES ", 1)[1].splitlines()[0])
+    assert drawn or not figures, f"{name}: no figure reached the check"
+    for figure in drawn:
+        assert not figure["problems"], (
+            f"{name}: {figure['titles']}: {figure['problems']}"
+        )
+    unmarked = [figure["titles"] for figure in drawn if not figure["note"]]
+    assert unmarked == INPUTS_ONLY.get(name, []), (
+        f"{name}: figures without the random-weights note: {unmarked}"
+    )
+    written = [*tmp_path.rglob("*.png"), *tmp_path.rglob("*.gif")]
+    unnoted = [
+        path.relative_to(tmp_path).as_posix()
+        for path in written
+        if not note_in(path) and not _matplotlib_figure(path)
+    ]
+    assert not unnoted, (
+        f"{name} wrote images without the random-weights note: {unnoted}"
+    )
     noise = [line for line in text.splitlines() if START_UP_NOISE.search(line)]
     assert not noise, f"{name} shows TensorFlow's start-up log: {noise[:2]}"
     if name == "06_playground":
@@ -91,3 +139,8 @@ def test_notebook_runs_and_writes_its_figures(name, tmp_path):
 
 def test_every_notebook_is_executed_here():
     assert sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")) == sorted(EXPECTED)
+
+
+def _matplotlib_figure(path) -> bool:
+    with Image.open(path) as image:
+        return str(image.info.get("Software", "")).startswith("Matplotlib")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from course_utils.captions import RANDOM_WEIGHTS_NOTE, note_in
 from course_utils.cli import main
 from course_utils.images import load_image
 from course_utils.settings import StyleTransferSettings
@@ -29,7 +30,8 @@ def test_module_entry_point_writes_a_png(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "NOT a style transfer" in completed.stderr
     assert f"Saved {out} after 5 iterations" in completed.stdout
-    assert max(load_image(out).shape[:2]) == 64
+    assert load_image(out).shape[1] == 64  # the note below adds rows, not columns
+    assert note_in(out) == RANDOM_WEIGHTS_NOTE
 
 
 def test_stylize_with_files_and_snapshots(tmp_path, rng, capsys):
@@ -62,8 +64,11 @@ def test_stylize_with_files_and_snapshots(tmp_path, rng, capsys):
         ]
     )
     assert status == 0, capsys.readouterr().err
-    assert load_image(out).shape == (43, 64, 3)
-    assert len(list(frames.glob("iteration_*.png"))) == 4  # 0, 2, 4, 5
+    written = load_image(out)
+    assert written.shape[1] == 64 and written.shape[0] > 43  # 43 x 64, and the note
+    saved = sorted(frames.glob("iteration_*.png"))
+    assert [p.name for p in saved] == [f"iteration_0000{i}.png" for i in (0, 2, 4, 5)]
+    assert all(note_in(path) == RANDOM_WEIGHTS_NOTE for path in [out, *saved])
 
 
 def test_stylize_never_overwrites_without_force(tmp_path, capsys):
@@ -172,6 +177,7 @@ def test_stylize_beyond_the_report_options(tmp_path, capsys):
     assert status == 0, capsys.readouterr().err
     with Image.open(gif) as frames:
         assert frames.n_frames == 4  # iterations 0, 2, 4, 5
+    assert note_in(gif) == RANDOM_WEIGHTS_NOTE
 
 
 def test_stylize_coarse_to_fine_and_masks(tmp_path, capsys):
@@ -201,8 +207,9 @@ def test_stylize_coarse_to_fine_and_masks(tmp_path, capsys):
         ]
     )
     assert status == 0, capsys.readouterr().err
-    assert max(load_image(out).shape) == 128
-    assert "after 5 iterations" in capsys.readouterr().out  # 64 px: 1, 128 px: 4
+    assert load_image(out).shape[1] == 128
+    summary = capsys.readouterr().out
+    assert "after 5 iterations (1 at 64 px, then 4 at 128 px) in" in summary
 
 
 def test_stylize_missing_mask_file_is_named(tmp_path, capsys):

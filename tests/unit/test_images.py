@@ -1,10 +1,13 @@
 """Loading, converting, resizing, saving and VGG (de)processing of images."""
 
+import functools
+
 import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import images
+from course_utils import captions, images
+from course_utils.captions import RANDOM_WEIGHTS_NOTE, note_in
 from course_utils.images import (
     load_image,
     resize_image,
@@ -12,6 +15,7 @@ from course_utils.images import (
     vgg_deprocess,
     vgg_preprocess,
 )
+from course_utils.recorder import Iteration
 
 
 def write(tmp_path, pil, name="image.png", **kwargs):
@@ -181,19 +185,51 @@ def test_load_image_too_thin_after_resizing(tmp_path):
     assert load_image(write(tmp_path, panorama), max_dim=320).shape == (32, 320, 3)
 
 
-def test_save_gif_writes_labelled_frames_of_one_size(tmp_path, rng):
+def test_save_gif_writes_frames_of_one_size_labelled_below_the_picture(tmp_path, rng):
+    stage = functools.partial(Iteration, steps=10, stages=2, size=80)
     snapshots = [
-        (0, rng.uniform(size=(32, 40, 3))),
-        (5, rng.uniform(size=(64, 80, 3))),
-        (10, np.zeros((64, 80, 3))),
+        (stage(0, 0, stage=1), rng.uniform(size=(32, 40, 3))),
+        (stage(12, 10, stage=2), rng.uniform(size=(64, 80, 3))),
+        (stage(17, 15, stage=2, steps=15), np.zeros((64, 80, 3))),
     ]
     path = images.save_gif(snapshots, tmp_path / "run.gif", frame_ms=120)
     with Image.open(path) as gif:
-        assert gif.n_frames == 3 and gif.size == (80, 64)
+        assert gif.n_frames == 3
+        width, height = gif.size
+        assert width == images.GIF_MIN_SIDE  # 80 px frames enlarged to 256 px
         gif.seek(2)
-        last = np.asarray(gif.convert("RGB"))
+        last = np.asarray(gif.convert("RGB")).astype(int)
         assert gif.info["duration"] == 360
-    assert last[2:10, 2:60].max() > 200  # the white "iteration 10" label
-    assert last[40:, :].max() == 0  # the black frame itself
+    picture = round(64 * images.GIF_MIN_SIDE / 80)  # the frame's own rows
+    assert height > picture  # the label is in a strip below
+    assert last[:picture].max() == 0  # nothing drawn over the black frame
+    assert last[picture:].min() == 0 and last[picture:].max() == 255  # text on white
+    assert note_in(path) is None
     with pytest.raises(ValueError, match="No snapshots"):
         images.save_gif([], tmp_path / "empty.gif")
+
+
+def test_a_random_weights_image_file_carries_the_note(tmp_path, rng):
+    image = rng.uniform(size=(48, 200, 3)).astype(np.float32)
+    plain = images.save_image(image, tmp_path / "plain.png")
+    noted = images.save_image(image, tmp_path / "noted.png", untrained=True)
+    assert note_in(plain) is None and note_in(noted) == RANDOM_WEIGHTS_NOTE
+    np.testing.assert_array_equal(np.asarray(Image.open(plain)), images.to_uint8(image))
+    written = np.asarray(Image.open(noted).convert("RGB")).astype(int)
+    np.testing.assert_array_equal(written[:48], images.to_uint8(image))  # untouched
+    strip = written[48:]
+    red = (strip[..., 0] > 150) & (strip[..., 1] < 100) & (strip[..., 2] < 100)
+    assert strip.shape[0] >= 10 and red.sum() > 50  # the note, in red, below it
+    gif = images.save_gif(
+        [(Iteration(0, 0, 1), image)], tmp_path / "r.gif", untrained=True
+    )
+    assert note_in(gif) == RANDOM_WEIGHTS_NOTE
+
+
+def test_captions_wrap_to_the_picture_width():
+    font_pixels = captions._font_pixels(64)
+    lines = captions._wrap(RANDOM_WEIGHTS_NOTE, 64)
+    font = captions._font(font_pixels)
+    assert len(lines) > 1 and " ".join(lines) == RANDOM_WEIGHTS_NOTE
+    assert all(font.getlength(line) <= 64 for line in lines)
+    assert captions._wrap(RANDOM_WEIGHTS_NOTE, 2000) == [RANDOM_WEIGHTS_NOTE]

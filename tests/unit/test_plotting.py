@@ -6,7 +6,7 @@ import pytest
 
 from course_utils import plotting
 from course_utils.losses import gram_matrix
-from course_utils.recorder import StyleTransferResult
+from course_utils.recorder import Iteration, StyleTransferResult
 from course_utils.settings import StyleTransferSettings
 
 matplotlib.use("Agg")
@@ -18,16 +18,28 @@ def close_figures():
     matplotlib.pyplot.close("all")
 
 
-def fake_run(weights=None, tv_weight=0.0):
-    """A hand-made result: three snapshots and a falling loss, no optimisation."""
+def fake_run(weights=None, tv_weight=0.0, stages=1):
+    """A hand-made result: three snapshots and a falling loss, no optimisation.
+
+    With stages=2, the first 2 iterations are a coarse stage at 20 px.
+    """
     images = [np.full((40, 40, 3), v, "f4") for v in (0.0, 0.5, 1.0)]
     history = {
         name: list(np.geomspace(100, 1, 11))
         for name in ("total", "content", "style", "tv")
     }
+    if stages == 1:
+        iterations = [Iteration(n, n, 10) for n in range(11)]
+    else:
+        iterations = [Iteration(n, n, 2, 1, 2, 20) for n in range(3)]
+        iterations += [Iteration(2 + n, n, 8, 2, 2, 40) for n in range(1, 9)]
     settings = StyleTransferSettings(weights=weights, tv_weight=tv_weight)
     return StyleTransferResult(
-        images[-1], list(zip((0, 5, 10), images)), history, settings
+        images[-1],
+        snapshots=[(iterations[n], image) for n, image in zip((0, 5, 10), images)],
+        history=history,
+        iterations=iterations,
+        settings=settings,
     )
 
 
@@ -57,8 +69,26 @@ def test_image_grid_row_and_column_titles():
 
 def test_snapshot_grid_labels_iterations_and_flags_random_weights():
     fig = plotting.snapshot_grid(fake_run(), ncols=2)
-    assert visible_titles(fig) == ["iteration 0", "iteration 5", "iteration 10"]
+    assert visible_titles(fig) == [
+        "iteration 0 of 10",
+        "iteration 5 of 10",
+        "iteration 10 of 10",
+    ]
     assert fig._suptitle.get_text() == plotting.RANDOM_WEIGHTS_NOTE
+    staged = plotting.snapshot_grid(fake_run(stages=2), ncols=3)
+    assert visible_titles(staged) == [
+        "stage 1 of 2\niteration 0 of 2",
+        "stage 2 of 2\niteration 3 of 8",
+        "stage 2 of 2\niteration 8 of 8",
+    ]
+
+
+def test_loss_curves_mark_where_each_stage_starts():
+    ax = plotting.loss_curves(fake_run(stages=2)).axes[0]
+    boundaries = [line.get_xdata()[0] for line in ax.get_lines()[3:]]
+    assert boundaries == [2]  # stage 2 starts from stage 1's last image
+    assert [t.get_text() for t in ax.texts] == ["stage 2 of 2 (40 px)"]
+    assert not plotting.loss_curves(fake_run()).axes[0].texts
 
 
 def test_loss_curves_log_scale_with_three_curves(tmp_path):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from course_utils.images import resize_to
+from course_utils.recorder import describe_stages
 from course_utils.transfer import MIN_STAGE_SIZE, stage_sizes, stylize
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
@@ -48,15 +49,28 @@ def test_stages_grow_and_merge(pictures):
         iterations=8,  # the coarse stage runs a quarter: 2
         snapshot_every=3,
         optimizer="adam",
-        callback=lambda it, *_: seen.append(it),
+        callback=lambda it, *_: seen.append(it.number),
     )
     assert result.image.shape == (96, 128, 3)
     assert result.iterations_done == 10
     assert all(len(values) == 11 for values in result.history.values())
-    assert [it for it, _ in result.snapshots] == [0, 2, 5, 8, 10]
+    assert [it.number for it, _ in result.snapshots] == [0, 2, 5, 8, 10]
     assert result.snapshots[0][1].shape == (48, 64, 3)
     assert result.snapshots[-1][1].shape == (96, 128, 3)
     assert seen == [0, 1, 2, *range(2, 11)]  # stage 2 starts where stage 1 ended
+    # Labelled the way the student asked: 8 iterations at 128 px, after 2 coarse ones.
+    assert [str(it) for it, _ in result.snapshots] == [
+        "stage 1 of 2 · iteration 0 of 2",
+        "stage 1 of 2 · iteration 2 of 2",
+        "stage 2 of 2 · iteration 3 of 8",
+        "stage 2 of 2 · iteration 6 of 8",
+        "stage 2 of 2 · iteration 8 of 8",
+    ]
+    assert [it.number for it in result.iterations] == list(range(11))
+    assert [it.stage for it in result.iterations] == [1] * 3 + [2] * 8
+    assert describe_stages(result.iterations) == (
+        "10 iterations (2 at 64 px, then 8 at 128 px)"
+    )
     assert result.settings.size == 128 and result.settings.stages == 2
 
 
@@ -113,9 +127,10 @@ def test_a_stop_in_the_first_stage_ends_the_run(pictures):
         iterations=8,
         optimizer="adam",
         stop=stop,
-        callback=lambda it, *_: stop.set() if it == 1 else None,
+        callback=lambda it, *_: stop.set() if it.number == 1 else None,
     )
     assert result.stopped == "stage 1 of 2 (64 px): stopped on request"
+    assert str(result.snapshots[-1][0]) == "stage 1 of 2 · iteration 1 of 2"
     assert result.image.shape == (48, 64, 3) and result.iterations_done == 1
 
 

@@ -40,7 +40,8 @@ def test_stylize_snapshots_and_history_at_requested_iterations(images, tmp_path)
         snapshots_dir=tmp_path / "frames",
         **FAST,
     )
-    assert [it for it, _ in result.snapshots] == [0, 5, 10, 12]
+    assert [it.number for it, _ in result.snapshots] == [0, 5, 10, 12]
+    assert str(result.snapshots[1][0]) == "iteration 5 of 12"  # one stage: no stage
     assert all(len(values) == 13 for values in result.history.values())
     np.testing.assert_array_equal(result.snapshots[-1][1], result.image)
     saved = sorted(path.name for path in (tmp_path / "frames").iterdir())
@@ -77,7 +78,7 @@ def test_stylize_callback_sees_every_iteration(images):
         ),
         **FAST,
     )
-    assert [it for it, _, _ in seen] == [0, 1, 2, 3, 4]
+    assert [it.number for it, _, _ in seen] == [0, 1, 2, 3, 4]
     assert seen[0][1] == ["content", "style", "total", "tv"]
     assert seen[0][2] == (48, 64, 3)
 
@@ -87,8 +88,8 @@ def test_stylize_keyboard_interrupt_keeps_the_partial_result(images, optimizer):
     kept = {}
 
     def interrupt_at_3(iteration, losses, image):
-        kept[iteration] = image
-        if iteration == 3:
+        kept[iteration.number] = image
+        if iteration.number == 3:
             raise KeyboardInterrupt
 
     result = stylize(
@@ -101,7 +102,7 @@ def test_stylize_keyboard_interrupt_keeps_the_partial_result(images, optimizer):
     )
     assert "interrupted" in result.stopped
     assert result.iterations_done == 3
-    assert [it for it, _ in result.snapshots] == [0, 2, 3]
+    assert [it.number for it, _ in result.snapshots] == [0, 2, 3]
     np.testing.assert_array_equal(result.image, kept[3])
 
 
@@ -134,7 +135,7 @@ def test_stylize_stop_event_ends_the_run_and_keeps_the_image(images, optimizer):
     stop = threading.Event()
 
     def stop_at_2(iteration, losses, image):
-        if iteration == 2:
+        if iteration.number == 2:
             stop.set()
 
     result = stylize(
@@ -147,7 +148,7 @@ def test_stylize_stop_event_ends_the_run_and_keeps_the_image(images, optimizer):
     )
     assert result.stopped == "stopped on request"
     assert result.iterations_done == 2 and len(result.history["total"]) == 3
-    assert result.snapshots[-1][0] == 2
+    assert result.snapshots[-1][0].number == 2
 
 
 def test_stylize_lbfgs_non_finite_loss_keeps_the_start_image(images):
@@ -157,7 +158,7 @@ def test_stylize_lbfgs_non_finite_loss_keeps_the_start_image(images):
         )
     assert "became inf at iteration 0" in result.stopped
     assert "learning_rate" not in result.stopped
-    assert [it for it, _ in result.snapshots] == [0]
+    assert [it.number for it, _ in result.snapshots] == [0]
     np.testing.assert_array_equal(result.image, result.snapshots[0][1])
 
 
@@ -167,7 +168,7 @@ def test_stylize_stop_set_before_the_start_returns_the_start_image(images):
     result = stylize(*images, iterations=50, stop=stop, init="content", **FAST)
     assert result.stopped == "stopped on request"
     assert result.iterations_done == 0 and result.history["total"] == []
-    assert [it for it, _ in result.snapshots] == [0]
+    assert [it.number for it, _ in result.snapshots] == [0]
     np.testing.assert_array_equal(result.image, load_image(images[0], 64))
 
 
@@ -225,7 +226,7 @@ def test_bfloat16_runs_finish_in_float32(images, optimizer):
 
 def test_an_error_in_the_callback_is_raised_and_closes_the_progress_bar(images):
     def broken(iteration, losses, image):
-        if iteration == 1:
+        if iteration.number == 1:
             raise ValueError("a bug in the callback")
 
     open_bars = len(tqdm._instances)

@@ -1,0 +1,97 @@
+"""Is a figure readable? Text that overlaps, leaves the canvas, or lacks the note.
+
+`layout_problems(fig)` draws the figure with the Agg renderer and compares the
+extents (in pixels) of its visible text: titles, labels, tick labels, colour
+bar labels and their offset text, legends, annotations. The notebook tests run
+it inside each notebook's kernel on every figure the notebook made; the unit
+tests run it on every figure `plotting` draws.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.text
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from course_utils.captions import RANDOM_WEIGHTS_NOTE
+
+GAP = 1.0
+"""Pixels that two texts must keep between them (touching counts as overlapping)."""
+
+
+def drawn_texts(fig) -> list:
+    """Draw `fig` with Agg and return the Text artists drawn with some text.
+
+    Recording the draw calls, rather than listing the figure's Text objects,
+    leaves out what is never drawn: the tick labels of hidden axes and of
+    ticks outside the axis range.
+    """
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    drawn = []
+    original = matplotlib.text.Text.draw
+
+    def record(text, renderer):
+        if text.get_visible() and text.get_text().strip():
+            drawn.append(text)
+        return original(text, renderer)
+
+    matplotlib.text.Text.draw = record
+    try:
+        fig.canvas.draw()
+    finally:
+        matplotlib.text.Text.draw = original
+    return list(dict.fromkeys(drawn))  # in drawing order, each once
+
+
+def layout_problems(fig) -> list[str]:
+    """What makes `fig` hard to read: texts that overlap or leave the canvas."""
+    texts = drawn_texts(fig)
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.bbox
+    boxes = [(t, t.get_window_extent(renderer)) for t in texts]
+    problems = []
+    for text, box in boxes:
+        if (
+            box.x0 < canvas.x0 - 0.5
+            or box.y0 < canvas.y0 - 0.5
+            or box.x1 > canvas.x1 + 0.5
+            or box.y1 > canvas.y1 + 0.5
+        ):
+            problems.append(f"{_name(text)} leaves the canvas")
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        if (
+            min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0) > -GAP
+            and min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0) > -GAP
+        ):
+            problems.append(f"{_name(a)} overlaps {_name(b)}")
+    return problems
+
+
+def has_random_weights_note(fig) -> bool:
+    """Whether the figure says, in some text, that VGG19 had random weights."""
+    return any(
+        RANDOM_WEIGHTS_NOTE in t.get_text() for t in fig.findobj(matplotlib.text.Text)
+    )
+
+
+def report(fig) -> dict:
+    """{"titles", "problems", "note"} of a figure, as JSON-ready values."""
+    return {
+        "titles": titles(fig),
+        "problems": layout_problems(fig),
+        "note": has_random_weights_note(fig),
+    }
+
+
+def titles(fig) -> list[str]:
+    """The figure's panel titles and suptitle, to name a figure in a message."""
+    found = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        found.append(fig._suptitle.get_text())
+    return found
+
+
+def _name(text) -> str:
+    return repr(text.get_text().replace("\n", " / "))
