@@ -48,7 +48,8 @@ def seconds_per_100_iterations(
     stamps = {}
 
     def clock(iteration, losses, image):
-        stamps[iteration.number] = time.perf_counter()  # iteration k ends with step k + 1
+        # iteration k ends with step k + 1
+        stamps[iteration.number] = time.perf_counter()
 
     total = steps_before_finish(iterations, settings.get("precision", "auto"))
     vgg.clear_cache()
