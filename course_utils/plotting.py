@@ -191,8 +191,9 @@ def feature_maps(features, num_maps=16, ncols=8, title="", size=1.6, untrained=F
     height, width = np.asarray(features).shape[-3:-1]
     num_maps = min(num_maps, matrix.shape[0])
     nrows = math.ceil(num_maps / ncols)
+    panel_height = size * _tallest([matrix[0].reshape(height, width)])
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False
+        nrows, ncols, figsize=(size * ncols, panel_height * nrows), squeeze=False
     )
     for ax in axes.flat:
         ax.axis("off")

@@ -231,7 +231,8 @@ class Recorder:
             bar=tqdm(
                 total=iterations,
                 disable=not self.progress,
-                desc=f"{self.name} ({self.settings.optimizer}, {size} px)",
+                desc=f"{self.name} ({self.settings.optimizer}, {size} px"
+                + (f", stage {number} of {count})" if count > 1 else ")"),
                 unit="it",
             ),
         )

@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from course_utils.captions import RANDOM_WEIGHTS_NOTE
 
-GAP = 1.0
+GAP = 4.0
 """Pixels that two texts must keep between them (touching counts as overlapping)."""
 
 

@@ -54,8 +54,8 @@ FIGURES = {
     "loss_curves, two stages and tv": lambda untrained: plotting.loss_curves(
         fake_run(None if untrained else "imagenet", tv_weight=1.0, stages=2)
     ),
-    "feature_maps": lambda untrained: plotting.feature_maps(
-        picture((1, 16, 16, 8)),
+    "feature_maps, landscape": lambda untrained: plotting.feature_maps(
+        picture((1, 11, 16, 8)),
         num_maps=8,
         title="block1_conv1 (conv1_1): (64, 64, 64)",
         untrained=untrained,
