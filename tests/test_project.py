@@ -1,16 +1,11 @@
 """The project's own files agree with each other: set-up, README and CI."""
 
 import re
-import sys
+import tomllib
 
 import yaml
 
 from tests.conftest import REPO
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
 
 
 def normalise(requirement: str) -> str:
@@ -24,8 +19,8 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     expected = {normalise(r) for r in project["dependencies"]}
     extras = project["optional-dependencies"]
     for requirement in extras["dev"] + extras["instructor"] + extras["lab"]:
-        # the dev extra names the other extras; tomli is for Python 3.10 only
-        if "python_version" not in requirement and "course-utils" not in requirement:
+        # the dev extra names the other extras
+        if "course-utils" not in requirement:
             expected.add(normalise(requirement))
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = [d for d in environment["dependencies"] if isinstance(d, str)]
