@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test lint bench release grade bench-grading notebooks-clean notebooks-check clean
+.PHONY: lab test test-envs lint bench release grade bench-grading notebooks-clean notebooks-check clean
 
 # Jupyter refuses to run as root unless told (containers often run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -18,6 +18,48 @@ lab: $(INSTALLED)  ## open JupyterLab on the notebooks
 
 test: $(INSTALLED)  ## run the whole test suite
 	$(BIN)/python -m pytest
+
+# The notebooks in more environments than .venv's newest versions: each name in ENVS
+# has its exact versions in .ci/NAME.txt (pip constraints) and its own virtual
+# environment, .venvs/NAME, made with Python 3.11. CI runs `make test-envs`.
+#   oldest: the floors in pyproject.toml (tests/test_project.py keeps them equal)
+#   colab:  Google Colab's current versions
+# Each environment holds the package (editable: it runs this checkout's code) and
+# only what the notebook tests need. It is rebuilt only when pyproject.toml or its
+# .ci/NAME.txt changes. Downloads are kept in ENV_WHEELS and reused by every later
+# build, here or in another clone (pip's own cache misses them where a proxy drops
+# PyPI's caching headers). The notebooks run at test sizes with random weights, as
+# in `make test`.
+# papermill asks for the kernel "python3": `ipykernel install --sys-prefix` registers
+# the environment's own Python under that name inside the environment, where Jupyter
+# looks first, and tests/notebooks/test_kernel.py checks that the kernel is that Python.
+ENVS ?= oldest colab
+ENV_PYTHON ?= python3.11
+VENVS := .venvs
+ENV_WHEELS ?= $(HOME)/.cache/course-utils/wheels
+ENV_TOOLS := pytest papermill nbformat ipykernel
+ENV_TESTS := tests/notebooks/test_kernel.py tests/notebooks/test_notebooks.py
+
+test-envs: $(ENVS:%=test-env-%)  ## the notebooks in the oldest versions allowed and in Colab's
+
+# PATH as if the environment were activated (the recipes' PATH starts with .venv/bin)
+test-env-%: $(VENVS)/%/.installed
+	@$(VENVS)/$*/bin/python .ci/versions.py $*
+	PATH=$(abspath $(VENVS)/$*/bin):$$PATH $(VENVS)/$*/bin/python -m pytest \
+		-p no:cacheprovider $(ENV_TESTS)
+
+# (.PRECIOUS: make would otherwise delete the stamps as intermediate files)
+.PRECIOUS: $(VENVS)/%/.installed
+$(VENVS)/%/.installed: pyproject.toml .ci/%.txt
+	rm -rf $(VENVS)/$*
+	$(ENV_PYTHON) -m venv $(VENVS)/$*
+	$(VENVS)/$*/bin/python -m pip install --quiet --upgrade pip
+	$(VENVS)/$*/bin/python -m pip download --quiet --dest $(ENV_WHEELS) \
+		--constraint .ci/$*.txt . $(ENV_TOOLS)
+	$(VENVS)/$*/bin/python -m pip install --quiet --find-links $(ENV_WHEELS) \
+		--constraint .ci/$*.txt --editable . $(ENV_TOOLS)
+	$(VENVS)/$*/bin/python -m ipykernel install --sys-prefix
+	touch $@
 
 lint: $(INSTALLED)  ## ruff on the package, the benchmarks and the tests; clean notebooks
 	$(BIN)/ruff check course_utils benchmarks tests
@@ -54,12 +96,12 @@ notebooks-check: $(INSTALLED)  ## fail if a notebook is not as notebooks-clean l
 	$(NBSTRIPOUT) --verify $(NOTEBOOKS)
 
 $(INSTALLED): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-		{ echo "Python 3.10 or newer is needed; $(PYTHON) is older. Try: make PYTHON=python3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed; $(PYTHON) is older. Try: make PYTHON=python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
-clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache outputs
+clean:  ## remove the virtual environments and caches
+	rm -rf $(VENV) $(VENVS) .pytest_cache .ruff_cache outputs

@@ -1,16 +1,13 @@
 """The project's own files agree with each other: set-up, README and CI."""
 
 import re
-import sys
+import tomllib
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.conftest import REPO
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
 
 
 def normalise(requirement: str) -> str:
@@ -24,8 +21,8 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     expected = {normalise(r) for r in project["dependencies"]}
     extras = project["optional-dependencies"]
     for requirement in extras["dev"] + extras["instructor"] + extras["lab"]:
-        # the dev extra names the other extras; tomli is for Python 3.10 only
-        if "python_version" not in requirement and "course-utils" not in requirement:
+        # the dev extra names the other extras
+        if "course-utils" not in requirement:
             expected.add(normalise(requirement))
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = [d for d in environment["dependencies"] if isinstance(d, str)]
@@ -63,3 +60,76 @@ def test_top_level_layout():
     }
     assert required <= names
     assert (REPO / ".ci" / "run").exists()
+
+
+# The versions pyproject.toml claims are the versions `make test-envs` tests: the
+# notebooks run with .ci/oldest.txt (every floor) and .ci/colab.txt (Colab's versions).
+
+
+def project():
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+
+
+def pins(name: str) -> dict[str, str]:
+    """{package: version} of .ci/<name>.txt, a pip constraints file of exact pins."""
+    found = {}
+    for line in (REPO / ".ci" / f"{name}.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([0-9][0-9a-z.]*)", line)
+            assert match, f".ci/{name}.txt: {line!r} is not package==version"
+            found[canonicalize_name(match[1])] = match[2]
+    return found
+
+
+def test_each_floor_is_the_version_the_oldest_environment_runs():
+    oldest = pins("oldest")
+    floors = {}
+    for requirement in map(Requirement, project()["dependencies"]):
+        lower = [
+            spec.version for spec in requirement.specifier if spec.operator == ">="
+        ]
+        assert len(lower) == 1, f"{requirement}: give it one floor (>=)"
+        floors[canonicalize_name(requirement.name)] = lower[0]
+    tested = {name: oldest.get(name, "not pinned") for name in floors}
+    assert floors == tested, (
+        "pyproject.toml's floors (left) differ from .ci/oldest.txt (right): change "
+        "both, then run `make test-envs ENVS=oldest`"
+    )
+
+
+def test_colab_environment_is_colabs_versions_and_pyproject_allows_them():
+    colab = pins("colab")
+    assert colab["tensorflow"].startswith("2.19.")
+    assert colab["numpy"].startswith("2.0.")
+    assert colab["ipywidgets"] == "7.7.1"
+    assert colab["matplotlib"].startswith("3.10.")
+    # installing the package on Colab keeps Colab's versions
+    for requirement in map(Requirement, project()["dependencies"]):
+        version = colab.get(canonicalize_name(requirement.name))
+        assert version is not None, f".ci/colab.txt does not pin {requirement.name}"
+        assert requirement.specifier.contains(version), (
+            f"{requirement} excludes Colab's {version}"
+        )
+
+
+def test_the_oldest_python_is_the_same_everywhere():
+    # the oldest environment's Python is the oldest pyproject.toml allows
+    assert project()["requires-python"] == ">=3.11"
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^ENV_PYTHON \?= python3\.11$", makefile, re.MULTILINE)
+    assert "sys.version_info < (3, 11)" in makefile
+    environment = yaml.safe_load((REPO / "environment.yml").read_text())
+    assert "python>=3.11" in environment["dependencies"]
+    assert "Python 3.11 or newer" in (REPO / "README.md").read_text()
+
+
+def test_ci_runs_the_notebooks_in_each_environment():
+    ci = (REPO / ".ci" / "run").read_text()
+    assert re.search(
+        r"^make test\n(.*\n)*make --keep-going test-envs$", ci, re.MULTILINE
+    )
+    makefile = (REPO / "Makefile").read_text()
+    envs = re.search(r"^ENVS \?= (.*)$", makefile, re.MULTILINE)[1].split()
+    assert envs == ["oldest", "colab"]
+    assert all((REPO / ".ci" / f"{env}.txt").is_file() for env in envs)

@@ -145,7 +145,7 @@ class GradingExecute(Execute):
         """True once the kernel answers again after an interrupt."""
         try:
             await asyncio.wait_for(self.kc.kernel_info(reply=True), self.grace)
-        except (asyncio.TimeoutError, TimeoutError, RuntimeError):
+        except (TimeoutError, RuntimeError):
             return False
         return True
 

@@ -4,17 +4,12 @@ cells, exercises with tests, clean sources."""
 import ast
 import re
 import subprocess
-import sys
+import tomllib
 
 import nbformat
 import pytest
 
 from tests.conftest import REPO
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
 
 PATHS = sorted((REPO / "notebooks").glob("*.ipynb"))
 REPOSITORY = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["urls"][

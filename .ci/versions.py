@@ -1,0 +1,25 @@
+"""Print one line naming the versions an environment runs, for the CI log.
+
+`make test-envs` runs it with each environment's Python before that environment's
+tests: `python .ci/versions.py oldest`.
+"""
+
+import platform
+import sys
+from importlib.metadata import version
+
+PACKAGES = [
+    "tensorflow",
+    "keras",
+    "numpy",
+    "matplotlib",
+    "ipywidgets",
+    "pillow",
+    "scipy",
+    "tqdm",
+    "ipykernel",
+]
+
+name = sys.argv[1] if len(sys.argv) > 1 else sys.prefix
+versions = ", ".join(f"{package} {version(package)}" for package in PACKAGES)
+print(f"{name}: python {platform.python_version()}, {versions}", flush=True)
