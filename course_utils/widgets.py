@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from course_utils import data, plotting, vgg
+from course_utils.controls import PowerOfTen
 from course_utils.images import load_image, png_bytes, save_image
 from course_utils.settings import INITS, OPTIMIZERS, StyleTransferSettings
 from course_utils.transfer import stylize
@@ -31,6 +32,7 @@ from course_utils.transfer import stylize
 UPLOAD = "(your upload)"
 TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(StyleTransferSettings)}
+LOWEST = {f.name: f.metadata["low"] for f in dataclasses.fields(StyleTransferSettings)}
 
 CONTROLLED = (
     "alpha",
@@ -285,25 +287,16 @@ class Playground:
             "style": {"description_width": "120px"},
             "layout": w.Layout(width="380px"),
         }
-        self.alpha = w.FloatLogSlider(
-            value=DEFAULTS["alpha"],
-            base=10,
-            min=-5,
-            max=3,
-            description="alpha (content)",
-            **wide,
+        # A drag moves alpha and beta by powers of ten; the box takes any value.
+        self.alpha = PowerOfTen(
+            DEFAULTS["alpha"], (-5, 3), "alpha (content)", low=LOWEST["alpha"]
         )
-        self.beta = w.FloatLogSlider(
-            value=DEFAULTS["beta"],
-            base=10,
-            min=-2,
-            max=6,
-            description="beta (style)",
-            **wide,
+        self.beta = PowerOfTen(
+            DEFAULTS["beta"], (-2, 6), "beta (style)", low=LOWEST["beta"]
         )
         self.ratio = w.HTML()
-        for slider in (self.alpha, self.beta):
-            slider.observe(lambda _: self._show_ratio(), names="value")
+        for control in (self.alpha, self.beta):
+            control.observe(lambda _: self._show_ratio(), names="value")
         self._show_ratio()
         self.layer_boxes = {
             name: w.Checkbox(
@@ -463,9 +456,9 @@ class Playground:
         )
 
     def _show_ratio(self):
-        self.ratio.value = (
-            f"&nbsp;alpha / beta = <b>{self.alpha.value / self.beta.value:.3g}</b>"
-        )
+        alpha, beta = self.alpha.value, self.beta.value
+        ratio = f"{alpha / beta:.3g}" if beta else "no style term (beta = 0)"
+        self.ratio.value = f"&nbsp;alpha / beta = <b>{ratio}</b>"
 
 
 def _summary(number: int, result) -> str:

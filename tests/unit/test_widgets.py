@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from course_utils import vgg
+from course_utils.controls import PowerOfTen
 from course_utils.images import png_bytes
 from course_utils.settings import StyleTransferSettings
 from course_utils.widgets import (
@@ -211,7 +212,10 @@ def test_controls_stay_within_each_setting_s_valid_values(playground):
     fields = {f.name: f.metadata for f in dataclasses.fields(StyleTransferSettings)}
     for name in CONTROLLED:
         meta, control = fields[name], getattr(playground, name, None)
-        if isinstance(control, ipywidgets.FloatLogSlider):
+        if isinstance(control, PowerOfTen):  # alpha, beta: slider and typed value
+            low, high = 10.0**control.exponent.min, 10.0**control.exponent.max
+            assert control.text.min == meta["low"], name
+        elif isinstance(control, ipywidgets.FloatLogSlider):
             low, high = control.base**control.min, control.base**control.max
         elif isinstance(control, (ipywidgets.FloatSlider, ipywidgets.IntSlider)):
             low, high = control.min, control.max
@@ -233,3 +237,31 @@ def test_controls_start_at_the_settings_defaults(playground):
     for name in CONTROLLED:
         if name not in ("iterations", "size"):  # the playground's are smaller
             assert getattr(chosen, name) == getattr(default, name), name
+
+
+def test_dragging_the_alpha_exponent_to_minus_2_sets_alpha_to_0_01(playground):
+    playground.alpha.exponent.value = -2  # what a drag (or two left arrows) does
+    assert playground.settings()["alpha"] == 0.01
+    assert playground.alpha.text.value == 0.01
+    assert playground.alpha.readout.value == "10<sup>&minus;2</sup> ="
+    assert "<b>1e-05</b>" in playground.ratio.value  # 0.01 / 1000
+
+
+def test_typing_1e3_moves_the_slider_to_3(playground):
+    playground.alpha.text.value = 1e3  # the box reads "1e3" as 1000
+    assert playground.alpha.exponent.value == 3
+    assert playground.settings()["alpha"] == 1000.0
+
+
+def test_a_typed_value_between_powers_is_kept_exactly(playground):
+    playground.beta.text.value = 3000.0
+    assert playground.settings()["beta"] == 3000.0
+    assert playground.beta.exponent.value == 3  # the nearest power, 10^3.48
+    assert playground.beta.readout.value == "10<sup>3.48</sup> ="
+
+
+def test_beta_0_is_allowed_and_the_ratio_says_so(playground):
+    playground.beta.text.value = 0.0
+    assert playground.settings()["beta"] == 0.0
+    assert "no style term" in playground.ratio.value
+    assert StyleTransferSettings(**playground.settings()).beta == 0.0
