@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -33,6 +34,8 @@ UPLOAD = "(your upload)"
 TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(StyleTransferSettings)}
 LOWEST = {f.name: f.metadata["low"] for f in dataclasses.fields(StyleTransferSettings)}
+VIEW_PX = 360
+"""Width of the image and loss views on the page, in pixels."""
 
 CONTROLLED = (
     "alpha",
@@ -89,6 +92,7 @@ class Playground:
         background=None,
     ):
         self.weights = weights
+        self.is_trained = vgg.is_trained(vgg.weights_label(weights))
         # Colab does not show widget updates made from a background thread, so
         # there a run happens in the foreground: stop it with the cell's stop
         # button (the run keeps its image, as with Ctrl-C).
@@ -102,6 +106,7 @@ class Playground:
         self._stop = threading.Event()
         self._thread = None
         self._history = {}  # losses of the run in progress
+        self._run_settings = {}  # its settings, as read when Run was pressed
         self._started = 0.0  # when it started (time.perf_counter)
         self._last_draw = 0.0
         self._make_controls(size, iterations, style_layer_choices)
@@ -123,6 +128,7 @@ class Playground:
             return
         self._stop.clear()
         self._started = time.perf_counter()
+        self._run_settings = settings
         self._set_running(True)
         self.progress.max, self.progress.value = settings["iterations"], 0
         if not self.background:
@@ -236,7 +242,7 @@ class Playground:
             return
         self._last_draw = now
         self.image_view.value = png_bytes(image)
-        self.loss_view.value = _loss_png(history, self.tv_weight.value > 0)
+        self.loss_view.value = _loss_png(history, self._run_settings, self.is_trained)
         elapsed = now - self._started
         self.status.value = (
             f"iteration {iteration} / {self.progress.max} · "
@@ -437,7 +443,7 @@ class Playground:
             ]
         )
         banner = []
-        if not vgg.is_trained(vgg.weights_label(self.weights)):
+        if not self.is_trained:
             banner = [
                 w.HTML(f"<b style='color:red'>{plotting.RANDOM_WEIGHTS_NOTE}</b>")
             ]
@@ -478,13 +484,38 @@ def _first_line(error: Exception, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def _loss_png(history: dict, show_tv: bool) -> bytes:
-    """Render loss curves to PNG without pyplot (safe off the main thread)."""
-    figure = Figure(figsize=(4.8, 3.2), dpi=80)
-    plotting.draw_losses(figure.subplots(), history, show_tv)
-    figure.tight_layout()
+def _loss_png(history: dict, settings: dict, is_trained: bool) -> bytes:
+    """The run's loss chart (`plotting.draw_losses`, weighted by its settings),
+    with its legend below the curves so that it hides none of them."""
+    figure = _view_figure(height=0.9, layout="constrained")
+    ax = figure.subplots()
+    plotting.draw_losses(
+        ax,
+        history,
+        alpha=settings["alpha"],
+        beta=settings["beta"],
+        tv_weight=settings["tv_weight"],
+    )
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+        figure.legend(loc="outside lower center", ncols=2, fontsize="small")
+    if not is_trained:  # on two lines: one is wider than the view
+        note = textwrap.fill(plotting.RANDOM_WEIGHTS_NOTE, 40)
+        ax.set_title(note, color="red", fontsize="small")
+    return _png(figure)
+
+
+def _view_figure(height: float = 0.75, **kwargs) -> Figure:
+    """A figure as wide in pixels as a view (its text is shown 1:1), `height`
+    times as high."""
+    size = (VIEW_PX / 100, height * VIEW_PX / 100)
+    return Figure(figsize=size, dpi=100, **kwargs)
+
+
+def _png(figure: Figure) -> bytes:
+    """PNG bytes of a figure, without pyplot (safe off the main thread)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", facecolor=figure.get_facecolor())
     return buffer.getvalue()
 
 

@@ -1,6 +1,7 @@
 """Figures: right panels, right labels, and the random-weights warning."""
 
 import matplotlib
+import matplotlib.figure
 import numpy as np
 import pytest
 
@@ -61,17 +62,52 @@ def test_snapshot_grid_labels_iterations_and_flags_random_weights():
     assert fig._suptitle.get_text() == plotting.RANDOM_WEIGHTS_NOTE
 
 
-def test_loss_curves_log_scale_with_three_curves(tmp_path):
-    fig = plotting.loss_curves(fake_run())
-    ax = fig.axes[0]
+def test_loss_curves_log_scale_with_the_run_s_weighted_terms(tmp_path):
+    run = fake_run()  # alpha = 1, beta = 1e3, tv_weight = 0: the defaults
+    ax = plotting.loss_curves(run).axes[0]
     assert ax.get_yscale() == "log"
     assert [line.get_label() for line in ax.get_lines()] == [
         "$L_{total}$",
-        "$L_{content}$",
-        "$L_{style}$",
+        r"$\alpha \cdot L_{content}$, $\alpha$ = 1",
+        r"$\beta \cdot L_{style}$, $\beta$ = 1000",
     ]
+    style_line = ax.get_lines()[2]
+    np.testing.assert_allclose(style_line.get_ydata(), 1e3 * np.geomspace(100, 1, 11))
     fig_tv = plotting.loss_curves(fake_run(tv_weight=1.0))
     assert len(fig_tv.axes[0].get_lines()) == 4
+
+
+def test_draw_losses_terms_are_weighted_and_add_up_to_the_total():
+    history = {  # L_total = 2 * content + 10 * style + 4 * tv, by hand
+        "total": [12.0, 10.0],
+        "content": [3.0, 2.0],
+        "style": [0.5, 0.4],
+        "tv": [0.25, 0.5],
+    }
+    ax = matplotlib.figure.Figure().subplots()
+    plotting.draw_losses(ax, history, alpha=2.0, beta=10.0, tv_weight=4.0)
+    drawn = {line.get_label().split("$")[1]: line.get_ydata() for line in ax.lines}
+    expected = {
+        "L_{total}": [12.0, 10.0],
+        r"\alpha \cdot L_{content}": [6.0, 4.0],
+        r"\beta \cdot L_{style}": [5.0, 4.0],
+        r"\lambda_{TV} \cdot L_{TV}": [1.0, 2.0],
+    }
+    assert drawn.keys() == expected.keys()
+    for name, values in expected.items():
+        np.testing.assert_allclose(drawn[name], values, err_msg=name)
+    terms = [values for name, values in drawn.items() if name != "L_{total}"]
+    np.testing.assert_allclose(np.sum(terms, axis=0), drawn["L_{total}"])
+
+
+def test_draw_losses_leaves_out_terms_weighted_0():
+    history = {name: [1.0, 0.5] for name in ("total", "content", "style", "tv")}
+    ax = matplotlib.figure.Figure().subplots()
+    plotting.draw_losses(ax, history, alpha=0.0, beta=1.0)  # tv_weight 0 too
+    assert [line.get_label() for line in ax.lines] == [
+        "$L_{total}$",
+        r"$\beta \cdot L_{style}$, $\beta$ = 1",
+    ]
 
 
 def test_feature_maps_one_panel_per_filter(rng):

@@ -265,3 +265,20 @@ def test_beta_0_is_allowed_and_the_ratio_says_so(playground):
     assert playground.settings()["beta"] == 0.0
     assert "no style term" in playground.ratio.value
     assert StyleTransferSettings(**playground.settings()).beta == 0.0
+
+
+def test_a_run_gets_exactly_the_alpha_and_beta_the_student_set(playground):
+    playground.alpha.exponent.value = -2  # dragged
+    playground.beta.text.value = 2.5e4  # typed
+    playground.tv_weight.value = 1.0
+    playground.run()
+    assert playground.wait(120)
+    result = playground.results[-1]
+    assert (result.settings.alpha, result.settings.beta) == (0.01, 2.5e4)
+    # What the loss chart draws adds up: L_total = alpha L_content + beta L_style
+    # + tv_weight L_TV, with the history's "tv" unweighted.
+    history = {name: np.array(values) for name, values in result.history.items()}
+    terms = 0.01 * history["content"] + 2.5e4 * history["style"] + 1.0 * history["tv"]
+    np.testing.assert_allclose(terms, history["total"], rtol=1e-5)
+    caption = playground.gallery.children[-1].children[1].value
+    assert "α = 0.01, β = 2.5e+04" in caption
