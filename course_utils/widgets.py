@@ -5,7 +5,9 @@
 thread, so the notebook stays responsive: the image, loss curves and progress
 update while it runs, Stop ends it after the current iteration and keeps the
 image so far, and controls changed during a run apply to the next one.
-Works with ipywidgets 7.7 and 8, core widgets only.
+JupyterLab's kernel indicator cannot see that thread (it shows "Idle"), so the
+playground shows its own state next to the buttons: Ready, Running, Finished,
+Stopped or Failed. Works with ipywidgets 7.7 and 8, core widgets only.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ UPLOAD = "(your upload)"
 TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(StyleTransferSettings)}
 LOWEST = {f.name: f.metadata["low"] for f in dataclasses.fields(StyleTransferSettings)}
+STATES = {  # state: (badge text, badge colour)
+    "ready": ("Ready", "#616161"),
+    "running": ("Running", "#1565c0"),
+    "finished": ("Finished", "#2e7d32"),
+    "stopped": ("Stopped", "#e65100"),
+    "failed": ("Failed", "#c62828"),
+}
+"""What the badge next to the buttons says, and in which colour."""
 VIEW_PX = 360
 """Width of the image and loss views on the page, in pixels."""
 
@@ -112,6 +122,7 @@ class Playground:
         self._make_controls(size, iterations, style_layer_choices)
         self._make_views()
         self.widget = self._layout()
+        self._set_state("ready", "Set the controls and press Run.")
 
     # -- what the buttons do -------------------------------------------------
 
@@ -124,13 +135,13 @@ class Playground:
             StyleTransferSettings(**settings)  # check now, report in the status line
             content, style = self._image("content"), self._image("style")
         except (ValueError, TypeError, KeyError, RuntimeError, OSError) as err:
-            self.status.value = f"Cannot start: {err}"
+            self._set_state("failed", f"Cannot start: {err}")
             return
         self._stop.clear()
         self._started = time.perf_counter()
         self._run_settings = settings
-        self._set_running(True)
         self.progress.max, self.progress.value = settings["iterations"], 0
+        self._set_state("running", "building VGG19 and the targets ...")
         if not self.background:
             self._work(content, style, settings)
             return
@@ -142,6 +153,8 @@ class Playground:
     def stop(self, *_):
         """Ask the run to end after its current iteration; it keeps its image."""
         self._stop.set()
+        if self.state == "running":
+            self.status.value = "Stopping after the current iteration ..."
 
     def wait(self, timeout=None) -> bool:
         """Block until the run ends; return True if none is running any more."""
@@ -219,11 +232,13 @@ class Playground:
             self.results.append(result)
             self._show(result.image, result.history, result.iterations_done, force=True)
             self._add_to_gallery(result)
-            self.status.value = _summary(len(self.results), result)
+            ending = "stopped" if result.stopped else "finished"
+            self._set_state(ending, _summary(len(self.results), result))
         except Exception as err:  # shown to the student instead of lost in a thread
-            self.status.value = f"The run failed: {_first_line(err)}"
+            self._set_state("failed", f"The run failed: {_first_line(err)}")
         finally:
-            self._set_running(False)
+            if self.state == "running":  # e.g. Ctrl-C on a run in the foreground
+                self._set_state("stopped", "The run was interrupted.")
 
     def _on_iteration(self, iteration, losses, image):
         if iteration == 0:
@@ -245,13 +260,22 @@ class Playground:
         self.loss_view.value = _loss_png(history, self._run_settings, self.is_trained)
         elapsed = now - self._started
         self.status.value = (
-            f"iteration {iteration} / {self.progress.max} · "
-            f"{elapsed:.1f} s · total loss {history['total'][-1]:.4g}"
+            f"iteration {iteration} of {self.progress.max} · "
+            f"{elapsed:.1f} s · L_total = {history['total'][-1]:.4g}"
         )
 
-    def _set_running(self, running: bool):
-        self.run_button.disabled = running
-        self.stop_button.disabled = not running
+    def _set_state(self, state: str, text: str):
+        """Show the state in the badge and `text` in the status line; while a
+        run goes on, only Stop can be pressed."""
+        self.state = state
+        label, colour = STATES[state]
+        self.badge.value = (
+            f"<span style='background:{colour}; color:white; font-weight:bold; "
+            f"padding:3px 10px; border-radius:10px'>{label}</span>"
+        )
+        self.status.value = text
+        self.run_button.disabled = state == "running"
+        self.stop_button.disabled = state != "running"
 
     def _add_to_gallery(self, result):
         s = result.settings
@@ -405,43 +429,38 @@ class Playground:
         self.save_button.on_click(self.save)
 
     def _make_views(self):
-        self.image_view = w.Image(format="png", layout=w.Layout(width="360px"))
-        self.loss_view = w.Image(format="png", layout=w.Layout(width="360px"))
-        self.progress = w.IntProgress(
-            value=0, min=0, max=1, layout=w.Layout(width="720px")
+        # Before the first run the views show what will appear there: an
+        # ipywidgets Image without a value shows a broken-image icon.
+        self.image_view = w.Image(
+            value=_placeholder_png("The image appears here.\nPress Run."),
+            format="png",
+            layout=w.Layout(width=f"{VIEW_PX}px"),
         )
-        self.status = w.Label(value="Set the controls and press Run.")
-        self.gallery = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.loss_view = w.Image(
+            value=_placeholder_png("The loss curves appear here.\nPress Run.", 0.9),
+            format="png",
+            layout=w.Layout(width=f"{VIEW_PX}px"),
+        )
+        both_views = {"width": "auto", "max_width": f"{2 * VIEW_PX + 4}px"}
+        self.progress = w.IntProgress(
+            value=0, min=0, max=1, layout=w.Layout(**both_views)
+        )
+        self.badge = w.HTML()
+        self.status = w.Label(layout=w.Layout(**both_views))
+        self.gallery = w.HBox(layout=_wrap())
 
     def _layout(self):
-        layers = w.VBox(
-            [w.HTML("<b>style layers</b>, relative weights w<sub>l</sub>")]
-            + [
-                w.HBox([box, self.layer_weights[name]])
-                for name, box in self.layer_boxes.items()
-            ]
-        )
-        weights = w.VBox(
-            [self.alpha, self.beta, self.ratio, self.content_layer, self.tv_weight]
-        )
-        run = w.VBox(
-            [
-                self.iterations,
-                self.size,
-                self.init,
-                self.noise_ratio,
-                self.optimizer,
-                self.learning_rate,
-            ]
-        )
-        images = w.VBox(
-            [
-                self.content_picker,
-                self.uploads["content"],
-                self.style_picker,
-                self.uploads["style"],
-            ]
-        )
+        header = "<b>style layers</b> and their relative weights <i>w<sub>l</sub></i>"
+        layers = [w.HTML(header)] + [
+            w.HBox([box, self.layer_weights[name]])
+            for name, box in self.layer_boxes.items()
+        ]
+        weights = [self.alpha, self.beta, self.ratio, self.content_layer]
+        run = [self.iterations, self.size, self.init, self.noise_ratio]
+        run += [self.optimizer, self.learning_rate]
+        images = [self.content_picker, self.uploads["content"], self.style_picker]
+        images += [self.uploads["style"]]
+        buttons = [self.run_button, self.stop_button, self.save_button, self.badge]
         banner = []
         if not self.is_trained:
             banner = [
@@ -450,12 +469,12 @@ class Playground:
         return w.VBox(
             banner
             + [
-                w.HBox([weights, layers]),
-                w.HBox([run, images]),
-                w.HBox([self.run_button, self.stop_button, self.save_button]),
+                _columns(weights + [self.tv_weight], layers),
+                _columns(run, images),
+                w.HBox(buttons, layout=_wrap()),
                 self.progress,
                 self.status,
-                w.HBox([self.image_view, self.loss_view]),
+                w.HBox([self.image_view, self.loss_view], layout=_wrap()),
                 w.HTML("<b>gallery</b>"),
                 self.gallery,
             ]
@@ -465,6 +484,20 @@ class Playground:
         alpha, beta = self.alpha.value, self.beta.value
         ratio = f"{alpha / beta:.3g}" if beta else "no style term (beta = 0)"
         self.ratio.value = f"&nbsp;alpha / beta = <b>{ratio}</b>"
+
+
+def _wrap() -> w.Layout:
+    """The layout of a row whose parts move to a new line when the page is narrow."""
+    return w.Layout(flex_flow="row wrap")
+
+
+def _columns(*columns) -> w.HBox:
+    """Columns of controls side by side; on a narrow page they stack instead of
+    being squeezed or cut off."""
+    return w.HBox(
+        [w.VBox(column, layout=w.Layout(flex="0 0 auto")) for column in columns],
+        layout=_wrap(),
+    )
 
 
 def _summary(number: int, result) -> str:
@@ -502,6 +535,13 @@ def _loss_png(history: dict, settings: dict, is_trained: bool) -> bytes:
     if not is_trained:  # on two lines: one is wider than the view
         note = textwrap.fill(plotting.RANDOM_WEIGHTS_NOTE, 40)
         ax.set_title(note, color="red", fontsize="small")
+    return _png(figure)
+
+
+def _placeholder_png(text: str, height: float = 0.75) -> bytes:
+    """A light grey view-sized PNG with `text` in its middle."""
+    figure = _view_figure(height, facecolor="#eeeeee")
+    figure.text(0.5, 0.5, text, ha="center", va="center", color="#555555")
     return _png(figure)
 
 

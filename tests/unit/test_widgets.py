@@ -3,6 +3,7 @@
 import dataclasses
 import datetime
 import io
+import re
 import time
 
 import ipywidgets
@@ -18,7 +19,9 @@ from course_utils.widgets import (
     CONTROLLED,
     LEFT_OUT,
     UPLOAD,
+    VIEW_PX,
     Playground,
+    _loss_png,
     _uploaded_bytes,
 )
 
@@ -84,6 +87,7 @@ def test_run_updates_image_progress_history_and_gallery(playground):
     assert len(playground.gallery.children) == 1
     assert playground.status.value.startswith("Run 1 finished after 6 iterations")
     assert playground.run_button.disabled is False and playground.stop_button.disabled
+    assert playground.state == "finished" and ">Finished<" in playground.badge.value
 
 
 def test_stop_ends_a_run_quickly_and_keeps_the_image(playground):
@@ -98,6 +102,7 @@ def test_stop_ends_a_run_quickly_and_keeps_the_image(playground):
     assert result.stopped == "stopped on request" and result.iterations_done >= 3
     assert playground.image_view.value == png_bytes(result.image)
     assert "stopped after" in playground.status.value
+    assert playground.state == "stopped" and ">Stopped<" in playground.badge.value
 
 
 def test_changing_controls_during_a_run_changes_only_the_next(playground):
@@ -189,6 +194,7 @@ def test_a_failing_run_is_reported_in_the_status(playground, monkeypatch):
     assert playground.wait(10)
     assert playground.status.value == "The run failed: OOM when allocating tensor"
     assert playground.run_button.disabled is False
+    assert playground.state == "failed" and ">Failed<" in playground.badge.value
 
 
 def test_stop_during_set_up_ends_before_the_first_iteration(playground):
@@ -265,6 +271,46 @@ def test_beta_0_is_allowed_and_the_ratio_says_so(playground):
     assert playground.settings()["beta"] == 0.0
     assert "no style term" in playground.ratio.value
     assert StyleTransferSettings(**playground.settings()).beta == 0.0
+
+
+def test_views_show_placeholder_pngs_before_the_first_run(playground):
+    views = {"image": playground.image_view, "loss": playground.loss_view}
+    for name, view in views.items():
+        picture = Image.open(io.BytesIO(view.value))
+        picture.load()  # raises on broken bytes
+        assert picture.format == "PNG" and picture.width == VIEW_PX, name
+        grey = np.asarray(picture.convert("L"))
+        assert 0 < np.mean(grey < 128) < 0.2, f"{name}: no text on the grey"
+    assert playground.image_view.value != playground.loss_view.value
+    assert playground.state == "ready" and ">Ready<" in playground.badge.value
+
+
+def test_loss_placeholder_is_the_size_of_the_chart_that_replaces_it(playground):
+    history = {name: [3.0, 2.0] for name in ("total", "content", "style", "tv")}
+    chart = _loss_png(history, playground.settings(), is_trained=False)
+    placeholder = playground.loss_view.value
+    assert (
+        Image.open(io.BytesIO(chart)).size == Image.open(io.BytesIO(placeholder)).size
+    )
+
+
+def test_status_says_running_with_the_iteration_then_finished(playground):
+    seen = []  # (state, status line) at every change of the status line
+    playground.status.observe(
+        lambda change: seen.append((playground.state, change["new"])), names="value"
+    )
+    playground.run_button.click()
+    assert playground.state == "running" and ">Running<" in playground.badge.value
+    assert playground.run_button.disabled and not playground.stop_button.disabled
+    assert playground.wait(120)
+    during = [text for state, text in seen if state == "running"]
+    assert during[0] == "building VGG19 and the targets ..."
+    lines = [
+        re.match(r"iteration (\d+) of 6 · [\d.]+ s · L_total = ", t) for t in during[1:]
+    ]
+    numbers = [int(line.group(1)) for line in lines]
+    assert numbers == sorted(numbers) and set(numbers) == set(range(7)), numbers
+    assert seen[-1][0] == "finished" and playground.state == "finished"
 
 
 def test_a_run_gets_exactly_the_alpha_and_beta_the_student_set(playground):
