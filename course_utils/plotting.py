@@ -126,12 +126,18 @@ def draw_losses(ax, history: dict, *, alpha, beta, tv_weight=0.0) -> None:
         history: {"total", "content", "style", "tv": [loss at iteration 0, 1,
             ...]}, as a run records it: L_total, and the unweighted L_content,
             L_style and total variation.
-        alpha, beta, tv_weight: the run's weights (its settings).
+        alpha: the run's alpha, or one per iteration: a coarse-to-fine run's
+            coarse stages use alpha times their pixel ratio (`stylize`).
+        beta, tv_weight: the run's weights (its settings).
     """
+    alpha = np.asarray(alpha, dtype=float)
     weights = {"total": 1.0, "content": alpha, "style": beta, "tv": tv_weight}
+    alphas = f"{alpha.flat[-1]:g}"
+    if np.ptp(alpha) > 0:  # one per iteration, not all equal: first -> last
+        alphas = f"{alpha.flat[0]:.3g} → {alphas}"
     labels = {
         "total": "$L_{total}$",
-        "content": rf"$\alpha \cdot L_{{content}}$, $\alpha$ = {alpha:g}",
+        "content": rf"$\alpha \cdot L_{{content}}$, $\alpha$ = {alphas}",
         "style": rf"$\beta \cdot L_{{style}}$, $\beta$ = {beta:g}",
         "tv": rf"$\lambda_{{TV}} \cdot L_{{TV}}$, $\lambda_{{TV}}$ = {tv_weight:g}",
     }

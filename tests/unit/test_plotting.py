@@ -100,6 +100,20 @@ def test_draw_losses_terms_are_weighted_and_add_up_to_the_total():
     np.testing.assert_allclose(np.sum(terms, axis=0), drawn["L_{total}"])
 
 
+def test_draw_losses_takes_one_alpha_per_iteration():
+    history = {  # a coarse stage at alpha = 4, then the full size at alpha = 1
+        "total": [4 * 3.0 + 2.0, 1 * 2.0 + 1.0],
+        "content": [3.0, 2.0],
+        "style": [2.0, 1.0],
+    }
+    ax = matplotlib.figure.Figure().subplots()
+    plotting.draw_losses(ax, history, alpha=[4.0, 1.0], beta=1.0)
+    total, content, style = ax.lines
+    np.testing.assert_allclose(content.get_ydata(), [12.0, 2.0])
+    np.testing.assert_allclose(content.get_ydata() + style.get_ydata(), [14.0, 3.0])
+    assert content.get_label().endswith("$\\alpha$ = 4 → 1")
+
+
 def test_draw_losses_leaves_out_terms_weighted_0():
     history = {name: [1.0, 0.5] for name in ("total", "content", "style", "tv")}
     ax = matplotlib.figure.Figure().subplots()
