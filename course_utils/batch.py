@@ -90,10 +90,7 @@ def stylize_batch(
     phases = [(stacked(group), steps) for group, steps in plan]
     pairs = plan[0][0]
     starts = np.stack([stage_start(pair, settings) for pair in pairs])
-    size = max(shapes[0][:2])
     with recorder:  # a stop, Ctrl-C or a NaN keeps every image made so far
-        with recorder.stage(
-            1, 1, size, settings.iterations, starts, [p.present for p in pairs]
-        ):
+        with recorder.stage(1, 1, settings, starts, [p.present for p in pairs]):
             optimise(starts, phases, optimizer_for(settings), recorder)
     return recorder.results()

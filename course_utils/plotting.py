@@ -120,36 +120,59 @@ def snapshot_grid(result, ncols: int = 5, size: float = 2.5):
 
 
 def loss_curves(result, size=(7, 4)):
-    """Plot the total, content and style losses against iteration, log scale.
+    """Plot L_total and its weighted terms against iteration (`draw_losses`).
 
-    The content and style curves are the unweighted L_content and L_style;
-    the total is alpha * L_content + beta * L_style (+ the tv term). The
-    iterations count over the whole run; a dotted line marks where each
+    The iterations count over the whole run; a dotted line marks where each
     coarse-to-fine stage starts (the losses jump there: they grow with the
-    image).
+    image). A coarse stage weighs L_content by its own alpha
+    (`transfer.coarse_to_fine`), so each iteration's term uses its stage's.
     """
     fig, ax = plt.subplots(figsize=size)
-    draw_losses(ax, result.history, show_tv=result.settings.tv_weight > 0)
+    s = result.settings
+    alpha = [result.stages[it.stage - 1].alpha for it in result.iterations]
+    draw_losses(
+        ax, result.history, alpha=alpha or s.alpha, beta=s.beta, tv_weight=s.tv_weight
+    )
     _mark_stages(ax, result.iterations)
     _note_untrained(fig, not result.is_trained)
     fig.tight_layout()
     return fig
 
 
-def draw_losses(ax, history: dict, show_tv: bool = False) -> None:
-    """Draw loss curves from a history {name: [loss per iteration]} onto `ax`."""
+def draw_losses(ax, history: dict, *, alpha, beta, tv_weight=0.0) -> None:
+    """Draw L_total and the weighted terms that add up to it onto `ax` (Eq. 5).
+
+    The terms are drawn as they enter the total: alpha * L_content,
+    beta * L_style and, if tv_weight > 0, tv_weight * L_TV (notebook 07). At
+    every iteration they add up to L_total, so the chart shows which term the
+    optimiser is lowering. A term that is 0 is left out: the y axis is log scale.
+
+    Args:
+        ax: the matplotlib Axes to draw on.
+        history: {"total", "content", "style", "tv": [loss at iteration 0, 1,
+            ...]}, as a run records it: L_total, and the unweighted L_content,
+            L_style and total variation.
+        alpha: the run's alpha, or one per iteration: a coarse-to-fine run's
+            coarse stages use alpha times their pixel ratio (`stylize`).
+        beta, tv_weight: the run's weights (its settings).
+    """
+    alpha = np.asarray(alpha, dtype=float)
+    weights = {"total": 1.0, "content": alpha, "style": beta, "tv": tv_weight}
+    alphas = f"{alpha.flat[-1]:g}"
+    if np.ptp(alpha) > 0:  # one per iteration, not all equal: first -> last
+        alphas = f"{alpha.flat[0]:.3g} → {alphas}"
     labels = {
         "total": "$L_{total}$",
-        "content": "$L_{content}$",
-        "style": "$L_{style}$",
-        "tv": "total variation",
+        "content": rf"$\alpha \cdot L_{{content}}$, $\alpha$ = {alphas}",
+        "style": rf"$\beta \cdot L_{{style}}$, $\beta$ = {beta:g}",
+        "tv": rf"$\lambda_{{TV}} \cdot L_{{TV}}$, $\lambda_{{TV}}$ = {tv_weight:g}",
     }
+    total_style = {"color": "black", "linewidth": 2.0}
     for name, label in labels.items():
-        values = np.asarray(history.get(name, []))
-        if name == "tv" and not show_tv:
-            continue
+        values = weights[name] * np.asarray(history.get(name, []), dtype=float)
         if len(values) and np.all(values > 0):
-            ax.plot(np.arange(len(values)), values, label=label)
+            style = total_style if name == "total" else {}
+            ax.plot(np.arange(len(values)), values, label=label, **style)
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss")
@@ -159,7 +182,8 @@ def draw_losses(ax, history: dict, show_tv: bool = False) -> None:
 
 
 def _mark_stages(ax, iterations) -> None:
-    """A dotted line and a label where each stage after the first starts."""
+    """A dotted line and a label where each stage after the first starts
+    (on a white box, so the curves it crosses do not hide it)."""
     starts = [
         (before.number, after)
         for before, after in zip(iterations, iterations[1:])
@@ -176,7 +200,8 @@ def _mark_stages(ax, iterations) -> None:
             rotation=90,
             va="top",
             fontsize=8,
-            color="grey",
+            color="dimgrey",
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
         )
 
 

@@ -8,7 +8,7 @@ loss that turns NaN, keeping everything made so far:
 
     recorder = Recorder(settings)
     with recorder:
-        with recorder.stage(1, 1, size, settings.iterations, x0):  # x0: (H, W, 3)
+        with recorder.stage(1, 1, settings, x0):  # x0: (H, W, 3)
             optimise(x0[np.newaxis], [(objective, settings.iterations)], adam, recorder)
     result = recorder.result()
 """
@@ -90,6 +90,8 @@ class StyleTransferResult:
             `str(iteration)` is its label ("stage 2 of 3 · iteration 15 of 15").
         history: {"total", "content", "style", "tv": [loss at iteration 0, 1, ...]}.
         iterations: the Iteration of each entry of the history (same length).
+        stages: the settings of each stage started (size, iterations and
+            alpha: `transfer.coarse_to_fine`).
         settings: the StyleTransferSettings used.
         wall_time: seconds the optimisation took (targets and compilation included).
         stopped: None unless the run was interrupted (Ctrl-C, `stop`, a NaN
@@ -102,6 +104,7 @@ class StyleTransferResult:
     snapshots: list = field(default_factory=list)
     history: dict = field(default_factory=lambda: {k: [] for k in LOSS_NAMES})
     iterations: list = field(default_factory=list)
+    stages: list = field(default_factory=list)
     settings: object = None
     wall_time: float = 0.0
     stopped: str | None = None
@@ -172,6 +175,7 @@ class Recorder:
         self.history = [{name: [] for name in LOSS_NAMES} for _ in range(batch)]
         self.snapshots = [[] for _ in range(batch)]
         self.iterations = []  # the Iteration of each history entry
+        self.stages = []  # the settings of each stage started
         self.stopped = None
         self.notes = []
         self.started = time.perf_counter()
@@ -204,12 +208,12 @@ class Recorder:
         return True
 
     @contextlib.contextmanager
-    def stage(
-        self, number: int, count: int, size: int, iterations: int, images, present=None
-    ):
-        """Record stage `number` of `count`: `iterations` steps at `size` px.
+    def stage(self, number: int, count: int, settings, images, present=None):
+        """Record stage `number` of `count`: `settings.iterations` steps at
+        `settings.size` px.
 
         Args:
+            settings: the stage's StyleTransferSettings.
             images: the stage's start images, (B, H, W, 3) or (H, W, 3).
             present: maps an optimised image to the one shown and kept (see
                 `Objective.present`); one function, or one per image.
@@ -217,6 +221,8 @@ class Recorder:
         presents = present if isinstance(present, (list, tuple)) else [present]
         presents = [p or _identity for p in presents] * (self.batch // len(presents))
         images = np.reshape(images, (self.batch, *np.shape(images)[-3:]))
+        size, iterations = settings.size, settings.iterations
+        self.stages.append(settings)
         folder = self.snapshots_dir
         if folder is not None and count > 1:
             folder = folder / f"stage{number}_{size}px"
@@ -313,6 +319,7 @@ class Recorder:
                 self.snapshots[k],
                 self.history[k],
                 list(self.iterations),
+                list(self.stages),
                 self.settings,
                 wall_time,
                 self.stopped,

@@ -99,9 +99,7 @@ def stylize(
             )
             objective = phases[0][0]
             x0 = stage_start(objective, stage, image)
-            with recorder.stage(
-                number, len(stages), stage.size, stage.iterations, x0, objective.present
-            ):
+            with recorder.stage(number, len(stages), stage, x0, objective.present):
                 image = optimise(x0[np.newaxis], phases, optimizer_for(stage), recorder)
                 image = objective.present(image[0])
     return recorder.result()

@@ -5,7 +5,9 @@
 thread, so the notebook stays responsive: the image, loss curves and progress
 update while it runs, Stop ends it after the current iteration and keeps the
 image so far, and controls changed during a run apply to the next one.
-Works with ipywidgets 7.7 and 8, core widgets only.
+JupyterLab's kernel indicator cannot see that thread (it shows "Idle"), so the
+playground shows its own state next to the buttons: Ready, Running, Finished,
+Stopped or Failed. Works with ipywidgets 7.7 and 8, core widgets only.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -24,6 +27,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from course_utils import data, plotting, vgg
+from course_utils.controls import PowerOfTen
 from course_utils.images import load_image, png_bytes, save_image
 from course_utils.settings import INITS, OPTIMIZERS, StyleTransferSettings
 from course_utils.transfer import stylize
@@ -31,6 +35,17 @@ from course_utils.transfer import stylize
 UPLOAD = "(your upload)"
 TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(StyleTransferSettings)}
+LOWEST = {f.name: f.metadata["low"] for f in dataclasses.fields(StyleTransferSettings)}
+STATES = {  # state: (badge text, badge colour)
+    "ready": ("Ready", "#616161"),
+    "running": ("Running", "#1565c0"),
+    "finished": ("Finished", "#2e7d32"),
+    "stopped": ("Stopped", "#e65100"),
+    "failed": ("Failed", "#c62828"),
+}
+"""What the badge next to the buttons says, and in which colour."""
+VIEW_PX = 360
+"""Width of the image and loss views on the page, in pixels."""
 
 CONTROLLED = (
     "alpha",
@@ -87,6 +102,7 @@ class Playground:
         background=None,
     ):
         self.weights = weights
+        self.is_trained = vgg.is_trained(vgg.weights_label(weights))
         # Colab does not show widget updates made from a background thread, so
         # there a run happens in the foreground: stop it with the cell's stop
         # button (the run keeps its image, as with Ctrl-C).
@@ -100,11 +116,13 @@ class Playground:
         self._stop = threading.Event()
         self._thread = None
         self._history = {}  # losses of the run in progress
+        self._run_settings = {}  # its settings, as read when Run was pressed
         self._started = 0.0  # when it started (time.perf_counter)
         self._last_draw = 0.0
         self._make_controls(size, iterations, style_layer_choices)
         self._make_views()
         self.widget = self._layout()
+        self._set_state("ready", "Set the controls and press Run.")
 
     # -- what the buttons do -------------------------------------------------
 
@@ -117,12 +135,13 @@ class Playground:
             StyleTransferSettings(**settings)  # check now, report in the status line
             content, style = self._image("content"), self._image("style")
         except (ValueError, TypeError, KeyError, RuntimeError, OSError) as err:
-            self.status.value = f"Cannot start: {err}"
+            self._set_state("failed", f"Cannot start: {err}")
             return
         self._stop.clear()
         self._started = time.perf_counter()
-        self._set_running(True)
+        self._run_settings = settings
         self.progress.max, self.progress.value = settings["iterations"], 0
+        self._set_state("running", "building VGG19 and the targets ...")
         if not self.background:
             self._work(content, style, settings)
             return
@@ -134,6 +153,8 @@ class Playground:
     def stop(self, *_):
         """Ask the run to end after its current iteration; it keeps its image."""
         self._stop.set()
+        if self.state == "running":
+            self.status.value = "Stopping after the current iteration ..."
 
     def wait(self, timeout=None) -> bool:
         """Block until the run ends; return True if none is running any more."""
@@ -147,7 +168,9 @@ class Playground:
             self.status.value = "Nothing to save yet: press Run first."
             return None
         path = save_image(
-            self.results[-1].image, self.output_dir / f"run_{len(self.results):02d}.png"
+            self.results[-1].image,
+            self.output_dir / f"run_{len(self.results):02d}.png",
+            untrained=not self.is_trained,
         )
         self.status.value = f"Saved {path}"
         if "google.colab" in sys.modules:
@@ -211,11 +234,13 @@ class Playground:
             self.results.append(result)
             self._show(result.image, result.history, result.iterations_done, force=True)
             self._add_to_gallery(result)
-            self.status.value = _summary(len(self.results), result)
+            ending = "stopped" if result.stopped else "finished"
+            self._set_state(ending, _summary(len(self.results), result))
         except Exception as err:  # shown to the student instead of lost in a thread
-            self.status.value = f"The run failed: {_first_line(err)}"
+            self._set_state("failed", f"The run failed: {_first_line(err)}")
         finally:
-            self._set_running(False)
+            if self.state == "running":  # e.g. Ctrl-C on a run in the foreground
+                self._set_state("stopped", "The run was interrupted.")
 
     def _on_iteration(self, iteration, losses, image):
         if iteration.number == 0:
@@ -234,16 +259,25 @@ class Playground:
             return
         self._last_draw = now
         self.image_view.value = png_bytes(image)
-        self.loss_view.value = _loss_png(history, self.tv_weight.value > 0)
+        self.loss_view.value = _loss_png(history, self._run_settings, self.is_trained)
         elapsed = now - self._started
         self.status.value = (
-            f"iteration {iteration} / {self.progress.max} · "
-            f"{elapsed:.1f} s · total loss {history['total'][-1]:.4g}"
+            f"iteration {iteration} of {self.progress.max} · "
+            f"{elapsed:.1f} s · L_total = {history['total'][-1]:.4g}"
         )
 
-    def _set_running(self, running: bool):
-        self.run_button.disabled = running
-        self.stop_button.disabled = not running
+    def _set_state(self, state: str, text: str):
+        """Show the state in the badge and `text` in the status line; while a
+        run goes on, only Stop can be pressed."""
+        self.state = state
+        label, colour = STATES[state]
+        self.badge.value = (
+            f"<span style='background:{colour}; color:white; font-weight:bold; "
+            f"padding:3px 10px; border-radius:10px'>{label}</span>"
+        )
+        self.status.value = text
+        self.run_button.disabled = state == "running"
+        self.stop_button.disabled = state != "running"
 
     def _add_to_gallery(self, result):
         s = result.settings
@@ -285,25 +319,16 @@ class Playground:
             "style": {"description_width": "120px"},
             "layout": w.Layout(width="380px"),
         }
-        self.alpha = w.FloatLogSlider(
-            value=DEFAULTS["alpha"],
-            base=10,
-            min=-5,
-            max=3,
-            description="alpha (content)",
-            **wide,
+        # A drag moves alpha and beta by powers of ten; the box takes any value.
+        self.alpha = PowerOfTen(
+            DEFAULTS["alpha"], (-5, 3), "alpha (content)", low=LOWEST["alpha"]
         )
-        self.beta = w.FloatLogSlider(
-            value=DEFAULTS["beta"],
-            base=10,
-            min=-2,
-            max=6,
-            description="beta (style)",
-            **wide,
+        self.beta = PowerOfTen(
+            DEFAULTS["beta"], (-2, 6), "beta (style)", low=LOWEST["beta"]
         )
         self.ratio = w.HTML()
-        for slider in (self.alpha, self.beta):
-            slider.observe(lambda _: self._show_ratio(), names="value")
+        for control in (self.alpha, self.beta):
+            control.observe(lambda _: self._show_ratio(), names="value")
         self._show_ratio()
         self.layer_boxes = {
             name: w.Checkbox(
@@ -406,66 +431,75 @@ class Playground:
         self.save_button.on_click(self.save)
 
     def _make_views(self):
-        self.image_view = w.Image(format="png", layout=w.Layout(width="360px"))
-        self.loss_view = w.Image(format="png", layout=w.Layout(width="360px"))
-        self.progress = w.IntProgress(
-            value=0, min=0, max=1, layout=w.Layout(width="720px")
+        # Before the first run the views show what will appear there: an
+        # ipywidgets Image without a value shows a broken-image icon.
+        self.image_view = w.Image(
+            value=_placeholder_png("The image appears here.\nPress Run."),
+            format="png",
+            layout=w.Layout(width=f"{VIEW_PX}px"),
         )
-        self.status = w.Label(value="Set the controls and press Run.")
-        self.gallery = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.loss_view = w.Image(
+            value=_placeholder_png("The loss curves appear here.\nPress Run.", 0.9),
+            format="png",
+            layout=w.Layout(width=f"{VIEW_PX}px"),
+        )
+        both_views = {"width": "auto", "max_width": f"{2 * VIEW_PX + 4}px"}
+        self.progress = w.IntProgress(
+            value=0, min=0, max=1, layout=w.Layout(**both_views)
+        )
+        self.badge = w.HTML()
+        self.status = w.Label(layout=w.Layout(**both_views))
+        self.gallery = w.HBox(layout=_wrap())
 
     def _layout(self):
-        layers = w.VBox(
-            [w.HTML("<b>style layers</b>, relative weights w<sub>l</sub>")]
-            + [
-                w.HBox([box, self.layer_weights[name]])
-                for name, box in self.layer_boxes.items()
-            ]
-        )
-        weights = w.VBox(
-            [self.alpha, self.beta, self.ratio, self.content_layer, self.tv_weight]
-        )
-        run = w.VBox(
-            [
-                self.iterations,
-                self.size,
-                self.init,
-                self.noise_ratio,
-                self.optimizer,
-                self.learning_rate,
-            ]
-        )
-        images = w.VBox(
-            [
-                self.content_picker,
-                self.uploads["content"],
-                self.style_picker,
-                self.uploads["style"],
-            ]
-        )
+        header = "<b>style layers</b> and their relative weights <i>w<sub>l</sub></i>"
+        layers = [w.HTML(header)] + [
+            w.HBox([box, self.layer_weights[name]])
+            for name, box in self.layer_boxes.items()
+        ]
+        weights = [self.alpha, self.beta, self.ratio, self.content_layer]
+        run = [self.iterations, self.size, self.init, self.noise_ratio]
+        run += [self.optimizer, self.learning_rate]
+        images = [self.content_picker, self.uploads["content"], self.style_picker]
+        images += [self.uploads["style"]]
+        buttons = [self.run_button, self.stop_button, self.save_button, self.badge]
         banner = []
-        if not vgg.is_trained(vgg.weights_label(self.weights)):
+        if not self.is_trained:
             banner = [
                 w.HTML(f"<b style='color:red'>{plotting.RANDOM_WEIGHTS_NOTE}</b>")
             ]
         return w.VBox(
             banner
             + [
-                w.HBox([weights, layers]),
-                w.HBox([run, images]),
-                w.HBox([self.run_button, self.stop_button, self.save_button]),
+                _columns(weights + [self.tv_weight], layers),
+                _columns(run, images),
+                w.HBox(buttons, layout=_wrap()),
                 self.progress,
                 self.status,
-                w.HBox([self.image_view, self.loss_view]),
+                w.HBox([self.image_view, self.loss_view], layout=_wrap()),
                 w.HTML("<b>gallery</b>"),
                 self.gallery,
             ]
         )
 
     def _show_ratio(self):
-        self.ratio.value = (
-            f"&nbsp;alpha / beta = <b>{self.alpha.value / self.beta.value:.3g}</b>"
-        )
+        alpha, beta = self.alpha.value, self.beta.value
+        ratio = f"{alpha / beta:.3g}" if beta else "no style term (beta = 0)"
+        self.ratio.value = f"&nbsp;alpha / beta = <b>{ratio}</b>"
+
+
+def _wrap() -> w.Layout:
+    """The layout of a row whose parts move to a new line when the page is narrow."""
+    return w.Layout(flex_flow="row wrap")
+
+
+def _columns(*columns) -> w.HBox:
+    """Columns of controls side by side; on a narrow page they stack instead of
+    being squeezed or cut off."""
+    return w.HBox(
+        [w.VBox(column, layout=w.Layout(flex="0 0 auto")) for column in columns],
+        layout=_wrap(),
+    )
 
 
 def _summary(number: int, result) -> str:
@@ -485,13 +519,45 @@ def _first_line(error: Exception, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def _loss_png(history: dict, show_tv: bool) -> bytes:
-    """Render loss curves to PNG without pyplot (safe off the main thread)."""
-    figure = Figure(figsize=(4.8, 3.2), dpi=80)
-    plotting.draw_losses(figure.subplots(), history, show_tv)
-    figure.tight_layout()
+def _loss_png(history: dict, settings: dict, is_trained: bool) -> bytes:
+    """The run's loss chart (`plotting.draw_losses`, weighted by its settings),
+    with its legend below the curves so that it hides none of them."""
+    figure = _view_figure(height=0.9, layout="constrained")
+    ax = figure.subplots()
+    plotting.draw_losses(
+        ax,
+        history,
+        alpha=settings["alpha"],
+        beta=settings["beta"],
+        tv_weight=settings["tv_weight"],
+    )
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+        figure.legend(loc="outside lower center", ncols=2, fontsize="small")
+    if not is_trained:  # on two lines: one is wider than the view
+        note = textwrap.fill(plotting.RANDOM_WEIGHTS_NOTE, 40)
+        ax.set_title(note, color="red", fontsize="small")
+    return _png(figure)
+
+
+def _placeholder_png(text: str, height: float = 0.75) -> bytes:
+    """A light grey view-sized PNG with `text` in its middle."""
+    figure = _view_figure(height, facecolor="#eeeeee")
+    figure.text(0.5, 0.5, text, ha="center", va="center", color="#555555")
+    return _png(figure)
+
+
+def _view_figure(height: float = 0.75, **kwargs) -> Figure:
+    """A figure as wide in pixels as a view (its text is shown 1:1), `height`
+    times as high."""
+    size = (VIEW_PX / 100, height * VIEW_PX / 100)
+    return Figure(figsize=size, dpi=100, **kwargs)
+
+
+def _png(figure: Figure) -> bytes:
+    """PNG bytes of a figure, without pyplot (safe off the main thread)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", facecolor=figure.get_facecolor())
     return buffer.getvalue()
 
 

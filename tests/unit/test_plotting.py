@@ -1,6 +1,9 @@
 """Figures: right panels, right labels, and the random-weights warning."""
 
+import dataclasses
+
 import matplotlib
+import matplotlib.figure
 import numpy as np
 import pytest
 
@@ -21,24 +24,31 @@ def close_figures():
 def fake_run(weights=None, tv_weight=0.0, stages=1):
     """A hand-made result: three snapshots and a falling loss, no optimisation.
 
-    With stages=2, the first 2 iterations are a coarse stage at 20 px.
+    With stages=2, the first 2 iterations are a coarse stage at 32 px,
+    which weighs L_content 4 times as much (alpha = 4).
     """
     images = [np.full((40, 40, 3), v, "f4") for v in (0.0, 0.5, 1.0)]
     history = {
         name: list(np.geomspace(100, 1, 11))
         for name in ("total", "content", "style", "tv")
     }
+    settings = StyleTransferSettings(weights=weights, tv_weight=tv_weight)
     if stages == 1:
         iterations = [Iteration(n, n, 10) for n in range(11)]
+        plan = [settings]
     else:
-        iterations = [Iteration(n, n, 2, 1, 2, 20) for n in range(3)]
-        iterations += [Iteration(2 + n, n, 8, 2, 2, 40) for n in range(1, 9)]
-    settings = StyleTransferSettings(weights=weights, tv_weight=tv_weight)
+        iterations = [Iteration(n, n, 2, 1, 2, 32) for n in range(3)]
+        iterations += [Iteration(2 + n, n, 8, 2, 2, 64) for n in range(1, 9)]
+        plan = [
+            dataclasses.replace(settings, size=32, iterations=2, alpha=4.0),
+            dataclasses.replace(settings, size=64, iterations=8),
+        ]
     return StyleTransferResult(
         images[-1],
         snapshots=[(iterations[n], image) for n, image in zip((0, 5, 10), images)],
         history=history,
         iterations=iterations,
+        stages=plan,
         settings=settings,
     )
 
@@ -84,24 +94,77 @@ def test_snapshot_grid_labels_iterations_and_flags_random_weights():
 
 
 def test_loss_curves_mark_where_each_stage_starts():
-    ax = plotting.loss_curves(fake_run(stages=2)).axes[0]
+    run = fake_run(stages=2)
+    ax = plotting.loss_curves(run).axes[0]
+    content = ax.get_lines()[1].get_ydata()  # alpha * L_content, alpha by stage
+    np.testing.assert_allclose(content[:3], 4.0 * np.array(run.history["content"][:3]))
+    np.testing.assert_allclose(content[3:], run.history["content"][3:])
     boundaries = [line.get_xdata()[0] for line in ax.get_lines()[3:]]
     assert boundaries == [2]  # stage 2 starts from stage 1's last image
-    assert [t.get_text() for t in ax.texts] == ["stage 2 of 2 (40 px)"]
+    assert [t.get_text() for t in ax.texts] == ["stage 2 of 2 (64 px)"]
     assert not plotting.loss_curves(fake_run()).axes[0].texts
 
 
-def test_loss_curves_log_scale_with_three_curves(tmp_path):
-    fig = plotting.loss_curves(fake_run())
-    ax = fig.axes[0]
+def test_loss_curves_log_scale_with_the_run_s_weighted_terms(tmp_path):
+    run = fake_run()  # alpha = 1, beta = 1e3, tv_weight = 0: the defaults
+    ax = plotting.loss_curves(run).axes[0]
     assert ax.get_yscale() == "log"
     assert [line.get_label() for line in ax.get_lines()] == [
         "$L_{total}$",
-        "$L_{content}$",
-        "$L_{style}$",
+        r"$\alpha \cdot L_{content}$, $\alpha$ = 1",
+        r"$\beta \cdot L_{style}$, $\beta$ = 1000",
     ]
+    style_line = ax.get_lines()[2]
+    np.testing.assert_allclose(style_line.get_ydata(), 1e3 * np.geomspace(100, 1, 11))
     fig_tv = plotting.loss_curves(fake_run(tv_weight=1.0))
     assert len(fig_tv.axes[0].get_lines()) == 4
+
+
+def test_draw_losses_terms_are_weighted_and_add_up_to_the_total():
+    history = {  # L_total = 2 * content + 10 * style + 4 * tv, by hand
+        "total": [12.0, 10.0],
+        "content": [3.0, 2.0],
+        "style": [0.5, 0.4],
+        "tv": [0.25, 0.5],
+    }
+    ax = matplotlib.figure.Figure().subplots()
+    plotting.draw_losses(ax, history, alpha=2.0, beta=10.0, tv_weight=4.0)
+    drawn = {line.get_label().split("$")[1]: line.get_ydata() for line in ax.lines}
+    expected = {
+        "L_{total}": [12.0, 10.0],
+        r"\alpha \cdot L_{content}": [6.0, 4.0],
+        r"\beta \cdot L_{style}": [5.0, 4.0],
+        r"\lambda_{TV} \cdot L_{TV}": [1.0, 2.0],
+    }
+    assert drawn.keys() == expected.keys()
+    for name, values in expected.items():
+        np.testing.assert_allclose(drawn[name], values, err_msg=name)
+    terms = [values for name, values in drawn.items() if name != "L_{total}"]
+    np.testing.assert_allclose(np.sum(terms, axis=0), drawn["L_{total}"])
+
+
+def test_draw_losses_takes_one_alpha_per_iteration():
+    history = {  # a coarse stage at alpha = 4, then the full size at alpha = 1
+        "total": [4 * 3.0 + 2.0, 1 * 2.0 + 1.0],
+        "content": [3.0, 2.0],
+        "style": [2.0, 1.0],
+    }
+    ax = matplotlib.figure.Figure().subplots()
+    plotting.draw_losses(ax, history, alpha=[4.0, 1.0], beta=1.0)
+    total, content, style = ax.lines
+    np.testing.assert_allclose(content.get_ydata(), [12.0, 2.0])
+    np.testing.assert_allclose(content.get_ydata() + style.get_ydata(), [14.0, 3.0])
+    assert content.get_label().endswith("$\\alpha$ = 4 → 1")
+
+
+def test_draw_losses_leaves_out_terms_weighted_0():
+    history = {name: [1.0, 0.5] for name in ("total", "content", "style", "tv")}
+    ax = matplotlib.figure.Figure().subplots()
+    plotting.draw_losses(ax, history, alpha=0.0, beta=1.0)  # tv_weight 0 too
+    assert [line.get_label() for line in ax.lines] == [
+        "$L_{total}$",
+        r"$\beta \cdot L_{style}$, $\beta$ = 1",
+    ]
 
 
 def test_feature_maps_one_panel_per_filter(rng):

@@ -100,6 +100,19 @@ def test_every_stage_keeps_the_full_size_balance_of_content_and_style(pictures):
         assert staged.history[name][:2] == pytest.approx(coarse.history[name][:2])
 
 
+def test_the_result_keeps_each_stage_s_weights(pictures):
+    """result.stages holds the alpha each stage used: with it, every entry of
+    the history is alpha * L_content + beta * L_style + tv_weight * TV."""
+    result = run(*pictures, iterations=4, optimizer="adam", tv_weight=0.5, beta=10.0)
+    assert [s.size for s in result.stages] == [64, 128]
+    assert [s.iterations for s in result.stages] == [1, 4]
+    assert result.stages[0].alpha == pytest.approx(4.0)  # (96*128) / (48*64)
+    alpha = np.array([result.stages[it.stage - 1].alpha for it in result.iterations])
+    history = {name: np.array(values) for name, values in result.history.items()}
+    parts = alpha * history["content"] + 10.0 * history["style"] + 0.5 * history["tv"]
+    np.testing.assert_allclose(parts, history["total"], rtol=1e-5)
+
+
 def test_lbfgs_converging_early_goes_on_to_the_next_stage(pictures, tmp_path):
     content = pictures[0]
     # Content loss only, starting at the content: the gradient is 0 at once.

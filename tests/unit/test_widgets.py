@@ -3,6 +3,7 @@
 import dataclasses
 import datetime
 import io
+import re
 import time
 
 import ipywidgets
@@ -11,13 +12,17 @@ import pytest
 from PIL import Image
 
 from course_utils import vgg
+from course_utils.captions import RANDOM_WEIGHTS_NOTE, note_in
+from course_utils.controls import PowerOfTen
 from course_utils.images import png_bytes
 from course_utils.settings import StyleTransferSettings
 from course_utils.widgets import (
     CONTROLLED,
     LEFT_OUT,
     UPLOAD,
+    VIEW_PX,
     Playground,
+    _loss_png,
     _uploaded_bytes,
 )
 
@@ -83,6 +88,7 @@ def test_run_updates_image_progress_history_and_gallery(playground):
     assert len(playground.gallery.children) == 1
     assert playground.status.value.startswith("Run 1 finished after 6 iterations")
     assert playground.run_button.disabled is False and playground.stop_button.disabled
+    assert playground.state == "finished" and ">Finished<" in playground.badge.value
 
 
 def test_stop_ends_a_run_quickly_and_keeps_the_image(playground):
@@ -97,6 +103,7 @@ def test_stop_ends_a_run_quickly_and_keeps_the_image(playground):
     assert result.stopped == "stopped on request" and result.iterations_done >= 3
     assert playground.image_view.value == png_bytes(result.image)
     assert "stopped after" in playground.status.value
+    assert playground.state == "stopped" and ">Stopped<" in playground.badge.value
 
 
 def test_changing_controls_during_a_run_changes_only_the_next(playground):
@@ -159,6 +166,7 @@ def test_save_writes_the_latest_image(playground, tmp_path):
     playground.wait(120)
     path = playground.save()
     assert path == tmp_path / "saved" / "run_01.png" and path.is_file()
+    assert note_in(path) == RANDOM_WEIGHTS_NOTE
 
 
 def test_random_weights_banner(playground):
@@ -188,6 +196,7 @@ def test_a_failing_run_is_reported_in_the_status(playground, monkeypatch):
     assert playground.wait(10)
     assert playground.status.value == "The run failed: OOM when allocating tensor"
     assert playground.run_button.disabled is False
+    assert playground.state == "failed" and ">Failed<" in playground.badge.value
 
 
 def test_stop_during_set_up_ends_before_the_first_iteration(playground):
@@ -211,7 +220,10 @@ def test_controls_stay_within_each_setting_s_valid_values(playground):
     fields = {f.name: f.metadata for f in dataclasses.fields(StyleTransferSettings)}
     for name in CONTROLLED:
         meta, control = fields[name], getattr(playground, name, None)
-        if isinstance(control, ipywidgets.FloatLogSlider):
+        if isinstance(control, PowerOfTen):  # alpha, beta: slider and typed value
+            low, high = 10.0**control.exponent.min, 10.0**control.exponent.max
+            assert control.text.min == meta["low"], name
+        elif isinstance(control, ipywidgets.FloatLogSlider):
             low, high = control.base**control.min, control.base**control.max
         elif isinstance(control, (ipywidgets.FloatSlider, ipywidgets.IntSlider)):
             low, high = control.min, control.max
@@ -233,3 +245,88 @@ def test_controls_start_at_the_settings_defaults(playground):
     for name in CONTROLLED:
         if name not in ("iterations", "size"):  # the playground's are smaller
             assert getattr(chosen, name) == getattr(default, name), name
+
+
+def test_dragging_the_alpha_exponent_to_minus_2_sets_alpha_to_0_01(playground):
+    playground.alpha.exponent.value = -2  # what a drag (or two left arrows) does
+    assert playground.settings()["alpha"] == 0.01
+    assert playground.alpha.text.value == 0.01
+    assert playground.alpha.readout.value == "10<sup>&minus;2</sup> ="
+    assert "<b>1e-05</b>" in playground.ratio.value  # 0.01 / 1000
+
+
+def test_typing_1e3_moves_the_slider_to_3(playground):
+    playground.alpha.text.value = 1e3  # the box reads "1e3" as 1000
+    assert playground.alpha.exponent.value == 3
+    assert playground.settings()["alpha"] == 1000.0
+
+
+def test_a_typed_value_between_powers_is_kept_exactly(playground):
+    playground.beta.text.value = 3000.0
+    assert playground.settings()["beta"] == 3000.0
+    assert playground.beta.exponent.value == 3  # the nearest power, 10^3.48
+    assert playground.beta.readout.value == "10<sup>3.48</sup> ="
+
+
+def test_beta_0_is_allowed_and_the_ratio_says_so(playground):
+    playground.beta.text.value = 0.0
+    assert playground.settings()["beta"] == 0.0
+    assert "no style term" in playground.ratio.value
+    assert StyleTransferSettings(**playground.settings()).beta == 0.0
+
+
+def test_views_show_placeholder_pngs_before_the_first_run(playground):
+    views = {"image": playground.image_view, "loss": playground.loss_view}
+    for name, view in views.items():
+        picture = Image.open(io.BytesIO(view.value))
+        picture.load()  # raises on broken bytes
+        assert picture.format == "PNG" and picture.width == VIEW_PX, name
+        grey = np.asarray(picture.convert("L"))
+        assert 0 < np.mean(grey < 128) < 0.2, f"{name}: no text on the grey"
+    assert playground.image_view.value != playground.loss_view.value
+    assert playground.state == "ready" and ">Ready<" in playground.badge.value
+
+
+def test_loss_placeholder_is_the_size_of_the_chart_that_replaces_it(playground):
+    history = {name: [3.0, 2.0] for name in ("total", "content", "style", "tv")}
+    chart = _loss_png(history, playground.settings(), is_trained=False)
+    placeholder = playground.loss_view.value
+    assert (
+        Image.open(io.BytesIO(chart)).size == Image.open(io.BytesIO(placeholder)).size
+    )
+
+
+def test_status_says_running_with_the_iteration_then_finished(playground):
+    seen = []  # (state, status line) at every change of the status line
+    playground.status.observe(
+        lambda change: seen.append((playground.state, change["new"])), names="value"
+    )
+    playground.run_button.click()
+    assert playground.state == "running" and ">Running<" in playground.badge.value
+    assert playground.run_button.disabled and not playground.stop_button.disabled
+    assert playground.wait(120)
+    during = [text for state, text in seen if state == "running"]
+    assert during[0] == "building VGG19 and the targets ..."
+    lines = [
+        re.match(r"iteration (\d+) of 6 · [\d.]+ s · L_total = ", t) for t in during[1:]
+    ]
+    numbers = [int(line.group(1)) for line in lines]
+    assert numbers == sorted(numbers) and set(numbers) == set(range(7)), numbers
+    assert seen[-1][0] == "finished" and playground.state == "finished"
+
+
+def test_a_run_gets_exactly_the_alpha_and_beta_the_student_set(playground):
+    playground.alpha.exponent.value = -2  # dragged
+    playground.beta.text.value = 2.5e4  # typed
+    playground.tv_weight.value = 1.0
+    playground.run()
+    assert playground.wait(120)
+    result = playground.results[-1]
+    assert (result.settings.alpha, result.settings.beta) == (0.01, 2.5e4)
+    # What the loss chart draws adds up: L_total = alpha L_content + beta L_style
+    # + tv_weight L_TV, with the history's "tv" unweighted.
+    history = {name: np.array(values) for name, values in result.history.items()}
+    terms = 0.01 * history["content"] + 2.5e4 * history["style"] + 1.0 * history["tv"]
+    np.testing.assert_allclose(terms, history["total"], rtol=1e-5)
+    caption = playground.gallery.children[-1].children[1].value
+    assert "α = 0.01, β = 2.5e+04" in caption
