@@ -38,7 +38,7 @@ ENV_PYTHON ?= python3.11
 VENVS := .venvs
 ENV_WHEELS ?= $(HOME)/.cache/course-utils/wheels
 ENV_TOOLS := pytest papermill nbformat ipykernel
-ENV_TESTS := tests/notebooks/test_kernel.py tests/notebooks/test_notebooks.py
+ENV_TESTS := tests/notebooks/test_kernel.py tests/notebooks/test_notebooks.py tests/unit/test_figures.py
 
 test-envs: $(ENVS:%=test-env-%)  ## the notebooks in the oldest versions allowed and in Colab's
 

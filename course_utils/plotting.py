@@ -226,6 +226,7 @@ def feature_maps(features, num_maps=16, ncols=8, title="", size=1.6, untrained=F
         ax.imshow(matrix[index].reshape(height, width), cmap="viridis")
         ax.set_title(f"filter {index}", fontsize=8)
     _note_untrained(fig, untrained, title)
+    _room_for_titles(fig, axes)
     fig.tight_layout()
     return fig
 
@@ -244,7 +245,7 @@ def gram_heatmap(
     shown = ax.imshow(gram, cmap="magma")
     ax.set_xlabel("filter j")
     ax.set_ylabel("filter i")
-    ax.set_title(title)
+    ax.set_title(title, pad=10)  # clear of the tick label "0" at the top
     # "%.2g" ticks carry their own exponent: no offset text above the bar,
     # where it would run into the title.
     fig.colorbar(shown, ax=ax, label="$G_{ij}$", format="%.2g")
@@ -265,6 +266,30 @@ def _wrapped(title: str, inches: float) -> str:
     return "\n".join(
         textwrap.fill(line, chars, break_on_hyphens=False) for line in title.split("\n")
     )
+
+
+def _room_for_titles(fig, axes) -> None:
+    """Make the figure taller by what its panel titles and suptitle need.
+
+    tight_layout then keeps the panels at the size asked for, instead of
+    shrinking them (or, on matplotlib before 3.10, giving up) until the
+    titles run into each other.
+
+    Args:
+        axes: the figure's panels, as a (rows, columns) array.
+    """
+    inches = 0.0
+    for row in axes:
+        titled = [ax.title for ax in row if ax.get_title()]
+        if titled:
+            points = max(
+                (t.get_text().count("\n") + 1) * t.get_fontsize() for t in titled
+            )
+            inches += points * 1.3 / 72 + 0.1
+    suptitle = fig.get_suptitle()
+    if suptitle:
+        inches += (suptitle.count("\n") + 1) * TITLE_POINTS * 1.3 / 72 + 0.1
+    fig.set_figheight(fig.get_figheight() + inches)
 
 
 def _note_untrained(fig, untrained: bool, title: str = "") -> None:

@@ -60,6 +60,12 @@ FIGURES = {
         title="block1_conv1 (conv1_1): (64, 64, 64)",
         untrained=untrained,
     ),
+    "feature_maps, block 5 of a 64 px image": lambda untrained: plotting.feature_maps(
+        picture((1, 2, 4, 512)),
+        num_maps=8,
+        title="block5_conv1 (conv5_1): (2, 4, 512)",
+        untrained=untrained,
+    ),
     "gram_heatmap, 1e7": lambda untrained: plotting.gram_heatmap(
         1e7 * picture((32, 32)),
         title="Gram matrix of block1_conv1, first 32 filters",
