@@ -29,7 +29,7 @@ test: $(INSTALLED)  ## run the whole test suite
 # .ci/NAME.txt changes. Downloads are kept in ENV_WHEELS and reused by every later
 # build, here or in another clone (pip's own cache misses them where a proxy drops
 # PyPI's caching headers). The notebooks run at test sizes with random weights, as
-# in `make test`.
+# in `make test`, and the figure check runs too (text layout changes with matplotlib).
 # papermill asks for the kernel "python3": `ipykernel install --sys-prefix` registers
 # the environment's own Python under that name inside the environment, where Jupyter
 # looks first, and tests/notebooks/test_kernel.py checks that the kernel is that Python.
