@@ -259,7 +259,8 @@ class Playground:
             return
         self._last_draw = now
         self.image_view.value = png_bytes(image)
-        self.loss_view.value = _loss_png(history, self._run_settings, self.is_trained)
+        chart = loss_chart(history, self._run_settings, self.is_trained)
+        self.loss_view.value = _png(chart)
         elapsed = now - self._started
         self.status.value = (
             f"iteration {iteration} of {self.progress.max} · "
@@ -519,9 +520,9 @@ def _first_line(error: Exception, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def _loss_png(history: dict, settings: dict, is_trained: bool) -> bytes:
-    """The run's loss chart (`plotting.draw_losses`, weighted by its settings),
-    with its legend below the curves so that it hides none of them."""
+def loss_chart(history: dict, settings: dict, is_trained: bool) -> Figure:
+    """The playground's loss chart (`plotting.draw_losses`, weighted by the
+    run's settings), with its legend below the curves so that it hides none."""
     figure = _view_figure(height=0.9, layout="constrained")
     ax = figure.subplots()
     plotting.draw_losses(
@@ -537,7 +538,7 @@ def _loss_png(history: dict, settings: dict, is_trained: bool) -> bytes:
     if not is_trained:  # on two lines: one is wider than the view
         note = textwrap.fill(plotting.RANDOM_WEIGHTS_NOTE, 40)
         ax.set_title(note, color="red", fontsize="small")
-    return _png(figure)
+    return figure
 
 
 def _placeholder_png(text: str, height: float = 0.75) -> bytes:

@@ -70,9 +70,11 @@ def layout_problems(fig) -> list[str]:
 
 
 def has_random_weights_note(fig) -> bool:
-    """Whether the figure says, in some text, that VGG19 had random weights."""
+    """Whether some text of the figure says that VGG19 had random weights
+    (wrapped onto several lines or not)."""
     return any(
-        RANDOM_WEIGHTS_NOTE in t.get_text() for t in fig.findobj(matplotlib.text.Text)
+        RANDOM_WEIGHTS_NOTE in " ".join(t.get_text().split())
+        for t in fig.findobj(matplotlib.text.Text)
     )
 
 

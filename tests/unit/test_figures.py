@@ -1,4 +1,5 @@
-"""Every figure `plotting` draws is readable, and says when its weights were random.
+"""Every figure `plotting` and the playground draw is readable, and says when
+its weights were random.
 
 Each figure is drawn at test sizes with the awkward cases students meet:
 long titles, landscape and portrait images in one grid, Gram matrices of
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from course_utils import plotting
+from course_utils import plotting, widgets
 from tests import figures
 from tests.unit.test_plotting import fake_run
 
@@ -73,6 +74,11 @@ FIGURES = {
     ),
     "gram_heatmap, 1e-6": lambda untrained: plotting.gram_heatmap(
         1e-6 * picture((32, 32)), untrained=untrained
+    ),
+    "the playground's loss chart": lambda untrained: widgets.loss_chart(
+        fake_run(tv_weight=1.0).history,
+        {"alpha": 0.01, "beta": 1e4, "tv_weight": 1.0},
+        is_trained=not untrained,
     ),
 }
 

@@ -22,8 +22,9 @@ from course_utils.widgets import (
     UPLOAD,
     VIEW_PX,
     Playground,
-    _loss_png,
+    _png,
     _uploaded_bytes,
+    loss_chart,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
@@ -289,7 +290,7 @@ def test_views_show_placeholder_pngs_before_the_first_run(playground):
 
 def test_loss_placeholder_is_the_size_of_the_chart_that_replaces_it(playground):
     history = {name: [3.0, 2.0] for name in ("total", "content", "style", "tv")}
-    chart = _loss_png(history, playground.settings(), is_trained=False)
+    chart = _png(loss_chart(history, playground.settings(), is_trained=False))
     placeholder = playground.loss_view.value
     assert (
         Image.open(io.BytesIO(chart)).size == Image.open(io.BytesIO(placeholder)).size
