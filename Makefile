@@ -29,7 +29,8 @@ test: $(INSTALLED)  ## run the whole test suite
 # .ci/NAME.txt changes. Downloads are kept in ENV_WHEELS and reused by every later
 # build, here or in another clone (pip's own cache misses them where a proxy drops
 # PyPI's caching headers). The notebooks run at test sizes with random weights, as
-# in `make test`, and the figure check runs too (text layout changes with matplotlib).
+# in `make test`; the figure check (text layout changes with matplotlib) and the
+# playground's widget tests (ipywidgets 7.7 against 8) run too.
 # papermill asks for the kernel "python3": `ipykernel install --sys-prefix` registers
 # the environment's own Python under that name inside the environment, where Jupyter
 # looks first, and tests/notebooks/test_kernel.py checks that the kernel is that Python.
@@ -38,7 +39,8 @@ ENV_PYTHON ?= python3.11
 VENVS := .venvs
 ENV_WHEELS ?= $(HOME)/.cache/course-utils/wheels
 ENV_TOOLS := pytest papermill nbformat ipykernel
-ENV_TESTS := tests/notebooks/test_kernel.py tests/notebooks/test_notebooks.py tests/unit/test_figures.py
+ENV_TESTS := tests/notebooks/test_kernel.py tests/notebooks/test_notebooks.py \
+	tests/unit/test_figures.py tests/unit/test_controls.py tests/unit/test_widgets.py
 
 test-envs: $(ENVS:%=test-env-%)  ## the notebooks in the oldest versions allowed and in Colab's
 

@@ -24,31 +24,47 @@ FONT_PIXELS = (10, 16)
 """Smallest and largest caption font height, in pixels (about 1/20 of the width)."""
 
 
-def captioned(picture: Image.Image, label: str = "", note: str | None = None):
+MIN_WIDTH = 192
+"""Narrowest caption strip, in pixels: a narrower picture sits on a wider white
+card, so that the note stays legible (the picture itself is never resampled)."""
+
+
+def captioned(
+    picture: Image.Image, label: str = "", note: str | None = None, lines: int = 0
+):
     """`picture` with a white strip below it: `label` in black, `note` in red.
 
-    Each line is wrapped to the picture's width; the picture itself is not
-    touched. Without a label or a note, the picture is returned as it is.
+    Each is wrapped to the strip's width, breaking at " · " first. Without a
+    label or a note, the picture is returned as it is.
 
     Args:
         picture: an RGB PIL image, (W, H).
         label: e.g. "stage 2 of 3 · iteration 15 of 15".
         note: e.g. RANDOM_WEIGHTS_NOTE.
+        lines: make the strip at least this many lines high (the frames of a
+            GIF must all have one size: see `caption_lines`).
     """
-    lines = [(text, (0, 0, 0)) for text in _wrap(label, picture.width)]
-    lines += [(text, NOTE_COLOUR) for text in _wrap(note or "", picture.width)]
-    if not lines:
+    width = max(picture.width, MIN_WIDTH)
+    text = [(line, (0, 0, 0)) for line in _wrap(label, width)]
+    text += [(line, NOTE_COLOUR) for line in _wrap(note or "", width)]
+    if not text:
         return picture
-    font = _font(_font_pixels(picture.width))
+    font = _font(_font_pixels(width))
     line_height = round(font.size * 1.25)
     pad = max(2, font.size // 4)
-    strip = 2 * pad + line_height * len(lines)
-    out = Image.new("RGB", (picture.width, picture.height + strip), "white")
-    out.paste(picture, (0, 0))
+    strip = 2 * pad + line_height * max(len(text), lines)
+    out = Image.new("RGB", (width, picture.height + strip), "white")
+    out.paste(picture, ((width - picture.width) // 2, 0))
     draw = ImageDraw.Draw(out)
-    for k, (text, colour) in enumerate(lines):
-        draw.text((pad, picture.height + pad + k * line_height), text, colour, font)
+    for k, (line, colour) in enumerate(text):
+        draw.text((pad, picture.height + pad + k * line_height), line, colour, font)
     return out
+
+
+def caption_lines(width: int, label: str = "", note: str | None = None) -> int:
+    """How many lines `captioned` writes under a picture `width` pixels wide."""
+    width = max(width, MIN_WIDTH)
+    return len(_wrap(label, width)) + len(_wrap(note or "", width))
 
 
 def note_in(path) -> str | None:
@@ -60,11 +76,21 @@ def note_in(path) -> str | None:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    if not text:
-        return []
+    """Lines of `text` that fit `width` pixels: whole " · " parts where they
+    fit, words where they do not."""
     font = _font(_font_pixels(width))
-    pad = max(2, font.size // 4)
-    room = width - 2 * pad
+    room = width - 2 * max(2, font.size // 4)
+    lines = []
+    for part in filter(None, text.split(" · ")):
+        joined = f"{lines[-1]} · {part}" if lines else ""
+        if lines and font.getlength(joined) <= room:
+            lines[-1] = joined
+        else:
+            lines += _wrap_words(part, font, room)
+    return lines
+
+
+def _wrap_words(text: str, font, room: float) -> list[str]:
     for chars in range(len(text), 0, -1):  # the widest wrap that fits
         lines = textwrap.wrap(text, chars, break_long_words=True)
         if all(font.getlength(line) <= room for line in lines):

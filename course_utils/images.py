@@ -18,7 +18,7 @@ import tensorflow as tf
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from course_utils import limits
-from course_utils.captions import RANDOM_WEIGHTS_NOTE, captioned
+from course_utils.captions import RANDOM_WEIGHTS_NOTE, caption_lines, captioned
 from course_utils.download import download
 
 MIN_SIDE = 32
@@ -240,9 +240,15 @@ def save_gif(
     scale = max(1.0, GIF_MIN_SIDE / max(height, width))
     shape = (round(height * scale), round(width * scale))
     note = RANDOM_WEIGHTS_NOTE if untrained else None
+    labels = [
+        f"iteration {it}" if isinstance(it, int) else str(it) for it, _ in snapshots
+    ]
+    lines = max(caption_lines(shape[1], label, note) for label in labels)  # one size
     frames = [
-        captioned(Image.fromarray(to_uint8(resize_to(image, shape))), str(it), note)
-        for it, image in snapshots
+        captioned(
+            Image.fromarray(to_uint8(resize_to(image, shape))), label, note, lines
+        )
+        for label, (_, image) in zip(labels, snapshots)
     ]
     durations = [frame_ms] * (len(frames) - 1) + [3 * frame_ms]
     frames[0].save(

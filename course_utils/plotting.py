@@ -113,7 +113,7 @@ def snapshot_grid(result, ncols: int = 5, size: float = 2.5):
         ax.axis("off")
     for ax, (iteration, image) in zip(axes.flat, snapshots):
         ax.imshow(np.clip(image, 0, 1))
-        ax.set_title(str(iteration).replace(" · ", "\n"), fontsize=TITLE_POINTS)
+        ax.set_title(iteration.label("\n"), fontsize=TITLE_POINTS)
     _note_untrained(fig, not result.is_trained)
     fig.tight_layout()
     return fig
@@ -130,6 +130,7 @@ def loss_curves(result, size=(7, 4)):
     fig, ax = plt.subplots(figsize=size)
     s = result.settings
     alpha = [result.stages[it.stage - 1].alpha for it in result.iterations]
+    alpha = alpha if len(alpha) == len(result.history["total"]) else s.alpha
     draw_losses(
         ax, result.history, alpha=alpha or s.alpha, beta=s.beta, tv_weight=s.tv_weight
     )
@@ -145,7 +146,9 @@ def draw_losses(ax, history: dict, *, alpha, beta, tv_weight=0.0) -> None:
     The terms are drawn as they enter the total: alpha * L_content,
     beta * L_style and, if tv_weight > 0, tv_weight * L_TV (notebook 07). At
     every iteration they add up to L_total, so the chart shows which term the
-    optimiser is lowering. A term that is 0 is left out: the y axis is log scale.
+    optimiser is lowering. The y axis is log scale: a term that is 0 at every
+    iteration is left out, and a 0 at some iterations (L_content at the start
+    of init="content") leaves a gap there.
 
     Args:
         ax: the matplotlib Axes to draw on.
@@ -170,7 +173,8 @@ def draw_losses(ax, history: dict, *, alpha, beta, tv_weight=0.0) -> None:
     total_style = {"color": "black", "linewidth": 2.0}
     for name, label in labels.items():
         values = weights[name] * np.asarray(history.get(name, []), dtype=float)
-        if len(values) and np.all(values > 0):
+        values = np.where(values > 0, values, np.nan)  # a log scale has no 0
+        if not np.isnan(values).all():
             style = total_style if name == "total" else {}
             ax.plot(np.arange(len(values)), values, label=label, **style)
     ax.set_yscale("log")
@@ -294,7 +298,8 @@ def _room_for_titles(fig, axes) -> None:
 
 def _note_untrained(fig, untrained: bool, title: str = "") -> None:
     """Set the figure's title, with the random-weights warning in red if needed."""
-    if untrained:
-        fig.suptitle("\n".join(filter(None, [title, RANDOM_WEIGHTS_NOTE])), color="red")
-    elif title:
-        fig.suptitle(title)
+    text = "\n".join(filter(None, [title, RANDOM_WEIGHTS_NOTE if untrained else ""]))
+    if text:  # wrapped: a one-panel figure is narrower than the note
+        fig.suptitle(
+            _wrapped(text, fig.get_figwidth()), color="red" if untrained else None
+        )

@@ -56,10 +56,15 @@ class Iteration:
     size: int | None = None
 
     def __str__(self) -> str:
+        return self.label()
+
+    def label(self, separator: str = " · ") -> str:
+        """ "iteration 15 of 60", or "stage 2 of 3" + separator + "iteration 15
+        of 15" (a figure title uses "\n" as the separator)."""
         label = f"iteration {self.step} of {self.steps}"
         if self.stages == 1:
             return label
-        return f"stage {self.stage} of {self.stages} · {label}"
+        return f"stage {self.stage} of {self.stages}{separator}{label}"
 
 
 def describe_stages(iterations: list[Iteration]) -> str:
@@ -136,8 +141,8 @@ class Recorder:
             optimiser for advice after a NaN).
         batch: how many images are optimised together.
         callback: called after each iteration as callback(iteration, losses,
-            image), iteration an `Iteration` (`iteration.number` counts over
-            all stages), losses a {name: float} dict and image (H, W, 3); for a
+            image), iteration counting over all stages (`Iteration.number`),
+            losses a {name: float} dict and image (H, W, 3); for a
             batch, the losses hold one value per image and the images are
             (B, H, W, 3). A stage's start is seen too, so a stage boundary
             is seen twice.
@@ -298,9 +303,9 @@ class Recorder:
         if self.callback is not None:
             if self.batch == 1:
                 floats = {name: float(values[0]) for name, values in losses.items()}
-                self.callback(step, floats, self.images[0])
+                self.callback(step.number, floats, self.images[0])
             else:
-                self.callback(step, losses, np.stack(self.images))
+                self.callback(step.number, losses, np.stack(self.images))
         self.check_stop()
 
     def check_stop(self) -> None:

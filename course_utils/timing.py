@@ -48,8 +48,7 @@ def seconds_per_100_iterations(
     stamps = {}
 
     def clock(iteration, losses, image):
-        # iteration k ends with step k + 1
-        stamps[iteration.number] = time.perf_counter()
+        stamps[iteration] = time.perf_counter()  # iteration k ends with step k + 1
 
     total = steps_before_finish(iterations, settings.get("precision", "auto"))
     vgg.clear_cache()

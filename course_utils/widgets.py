@@ -29,13 +29,16 @@ from PIL import Image
 from course_utils import data, plotting, vgg
 from course_utils.controls import PowerOfTen
 from course_utils.images import load_image, png_bytes, save_image
+from course_utils.recorder import describe_stages
 from course_utils.settings import INITS, OPTIMIZERS, StyleTransferSettings
 from course_utils.transfer import stylize
 
 UPLOAD = "(your upload)"
 TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(StyleTransferSettings)}
-LOWEST = {f.name: f.metadata["low"] for f in dataclasses.fields(StyleTransferSettings)}
+LOWEST = {
+    f.name: f.metadata.get("low") for f in dataclasses.fields(StyleTransferSettings)
+}
 STATES = {  # state: (badge text, badge colour)
     "ready": ("Ready", "#616161"),
     "running": ("Running", "#1565c0"),
@@ -243,12 +246,12 @@ class Playground:
                 self._set_state("stopped", "The run was interrupted.")
 
     def _on_iteration(self, iteration, losses, image):
-        if iteration.number == 0:
+        if iteration == 0:
             self._history = {name: [] for name in losses}
         for name, value in losses.items():
             self._history[name].append(value)
-        self.progress.value = iteration.number
-        self._show(image, self._history, iteration.number)
+        self.progress.value = iteration
+        self._show(image, self._history, iteration)
 
     def _show(self, image, history, iteration, force=False):
         if not history.get("total"):  # stopped before the first iteration
@@ -507,7 +510,7 @@ def _summary(number: int, result) -> str:
     """One status line for a finished or stopped run."""
     ending = "stopped" if result.stopped else "finished"
     text = (
-        f"Run {number} {ending} after {result.iterations_done} iterations in "
+        f"Run {number} {ending} after {describe_stages(result.iterations)} in "
         f"{result.wall_time:.1f} s"
     )
     reason = result.stopped or result.note

@@ -90,8 +90,8 @@ def report(fig) -> dict:
 def titles(fig) -> list[str]:
     """The figure's panel titles and suptitle, to name a figure in a message."""
     found = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    if fig._suptitle is not None and fig._suptitle.get_text():
-        found.append(fig._suptitle.get_text())
+    if fig.get_suptitle():
+        found.append(fig.get_suptitle())
     return found
 
 

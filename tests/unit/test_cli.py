@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils.captions import RANDOM_WEIGHTS_NOTE, note_in
+from course_utils.captions import MIN_WIDTH, RANDOM_WEIGHTS_NOTE, note_in
 from course_utils.cli import main
 from course_utils.images import load_image
 from course_utils.settings import StyleTransferSettings
@@ -30,7 +30,9 @@ def test_module_entry_point_writes_a_png(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "NOT a style transfer" in completed.stderr
     assert f"Saved {out} after 5 iterations" in completed.stdout
-    assert load_image(out).shape[1] == 64  # the note below adds rows, not columns
+    assert (
+        load_image(out).shape[1] == MIN_WIDTH
+    )  # a 64 px image on a card, the note below
     assert note_in(out) == RANDOM_WEIGHTS_NOTE
 
 
@@ -65,7 +67,7 @@ def test_stylize_with_files_and_snapshots(tmp_path, rng, capsys):
     )
     assert status == 0, capsys.readouterr().err
     written = load_image(out)
-    assert written.shape[1] == 64 and written.shape[0] > 43  # 43 x 64, and the note
+    assert written.shape[1] == MIN_WIDTH and written.shape[0] > 43  # 43 x 64, the note
     saved = sorted(frames.glob("iteration_*.png"))
     assert [p.name for p in saved] == [f"iteration_0000{i}.png" for i in (0, 2, 4, 5)]
     assert all(note_in(path) == RANDOM_WEIGHTS_NOTE for path in [out, *saved])
@@ -207,7 +209,7 @@ def test_stylize_coarse_to_fine_and_masks(tmp_path, capsys):
         ]
     )
     assert status == 0, capsys.readouterr().err
-    assert load_image(out).shape[1] == 128
+    assert load_image(out).shape[1] == MIN_WIDTH  # 128 px, on a card with the note
     summary = capsys.readouterr().out
     assert "after 5 iterations (1 at 64 px, then 4 at 128 px) in" in summary
 

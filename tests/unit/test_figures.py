@@ -34,6 +34,9 @@ FIGURES = {
         [f"{a:g} × {NAMES[0]} + {1 - a:g} × {NAMES[1]}" for a in (1, 0.5, 0)],
         untrained=untrained,
     ),
+    "show_images, one panel": lambda untrained: plotting.show_images(
+        [picture(PORTRAIT)], ["result"], untrained=untrained
+    ),
     "show_images, five panels and a mask": lambda untrained: plotting.show_images(
         [picture(LANDSCAPE)] * 4 + [picture(LANDSCAPE[:2])],
         ["content", "style", "plain", "luminance only", "histogram matched"],

@@ -209,6 +209,54 @@ def test_save_gif_writes_frames_of_one_size_labelled_below_the_picture(tmp_path,
         images.save_gif([], tmp_path / "empty.gif")
 
 
+def test_gif_frames_keep_one_size_and_the_whole_note_when_labels_wrap(tmp_path):
+    """A label that wraps onto more lines than the first frame's must not make
+    a later frame taller (Pillow would crop it to the first one's size)."""
+    snapshots = [
+        (0, np.zeros((64, 43, 3))),  # "iteration 0": one line
+        (Iteration(123456, 123456, 123456, 10, 10, 256), np.zeros((256, 171, 3))),
+    ]
+    path = images.save_gif(snapshots, tmp_path / "portrait.gif", untrained=True)
+    long_label = captions._wrap(str(snapshots[1][0]), captions.MIN_WIDTH)
+    assert len(long_label) == 2  # the case that cropped frames
+    note_lines = len(captions._wrap(RANDOM_WEIGHTS_NOTE, captions.MIN_WIDTH))
+    with Image.open(path) as gif:
+        sizes = set()
+        for k in range(gif.n_frames):
+            gif.seek(k)
+            frame = gif.convert("RGB")
+            sizes.add(frame.size)
+            assert red_text_lines(frame) == note_lines  # the whole note, not cut
+    assert len(sizes) == 1
+
+
+def red_text_lines(picture) -> int:
+    """How many separate bands of rows hold red text."""
+    rows = np.asarray(picture.convert("RGB")).astype(int)
+    red = ((rows[..., 0] > 150) & (rows[..., 1] < 100) & (rows[..., 2] < 100)).any(
+        axis=1
+    )
+    return int(np.sum(red[1:] & ~red[:-1]) + red[0])
+
+
+def test_captions_break_labels_at_the_dot_first():
+    label = "stage 1 of 3 · iteration 125 of 250"
+    assert captions._wrap(label, 2000) == [label]
+    assert captions._wrap(label, 150) == ["stage 1 of 3", "iteration 125 of 250"]
+
+
+def test_a_narrow_image_sits_on_a_card_wide_enough_for_the_note(tmp_path, rng):
+    image = rng.uniform(size=(32, 32, 3)).astype(np.float32)
+    path = images.save_image(image, tmp_path / "tiny.png", untrained=True)
+    written = np.asarray(Image.open(path).convert("RGB"))
+    assert written.shape[1] == captions.MIN_WIDTH
+    left = (captions.MIN_WIDTH - 32) // 2
+    np.testing.assert_array_equal(
+        written[:32, left : left + 32], images.to_uint8(image)
+    )
+    assert len(captions._wrap(RANDOM_WEIGHTS_NOTE, captions.MIN_WIDTH)) <= 3
+
+
 def test_a_random_weights_image_file_carries_the_note(tmp_path, rng):
     image = rng.uniform(size=(48, 200, 3)).astype(np.float32)
     plain = images.save_image(image, tmp_path / "plain.png")

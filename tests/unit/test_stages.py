@@ -49,7 +49,7 @@ def test_stages_grow_and_merge(pictures):
         iterations=8,  # the coarse stage runs a quarter: 2
         snapshot_every=3,
         optimizer="adam",
-        callback=lambda it, *_: seen.append(it.number),
+        callback=lambda it, *_: seen.append(it),
     )
     assert result.image.shape == (96, 128, 3)
     assert result.iterations_done == 10
@@ -140,7 +140,7 @@ def test_a_stop_in_the_first_stage_ends_the_run(pictures):
         iterations=8,
         optimizer="adam",
         stop=stop,
-        callback=lambda it, *_: stop.set() if it.number == 1 else None,
+        callback=lambda it, *_: stop.set() if it == 1 else None,
     )
     assert result.stopped == "stage 1 of 2 (64 px): stopped on request"
     assert str(result.snapshots[-1][0]) == "stage 1 of 2 · iteration 1 of 2"
