@@ -103,20 +103,18 @@ def top5(classifier, image) -> list[int]:
     return [int(index) for index in np.argsort(-np.asarray(probabilities))[:5]]
 
 
-def classification_checks(classifier) -> list[Check]:
-    """For each photo of `EXPECTED_CLASSES`: is one of its classes in the top 5?"""
-    checks = []
-    for name, expected in EXPECTED_CLASSES.items():
-        ranked = top5(classifier, data.sample_image(name))
-        hits = [expected[index] for index in ranked if index in expected]
-        detail = (
-            f"top 5 has {', '.join(hits)}"
-            if hits
-            else f"top 5 is classes {ranked}; expected one of "
-            f"{', '.join(f'{i} {label}' for i, label in expected.items())}"
-        )
-        checks.append(Check(f"classifies {name}", bool(hits), detail))
-    return checks
+def classification_check(classifier, name: str) -> Check:
+    """Is one of the classes of photo `name` (`EXPECTED_CLASSES`) in the top 5?"""
+    expected = EXPECTED_CLASSES[name]
+    ranked = top5(classifier, data.sample_image(name))
+    hits = [expected[index] for index in ranked if index in expected]
+    detail = (
+        f"top 5 has {', '.join(hits)}"
+        if hits
+        else f"top 5 is classes {ranked}; expected one of "
+        f"{', '.join(f'{i} {label}' for i, label in expected.items())}"
+    )
+    return Check(f"classifies {name}", bool(hits), detail)
 
 
 @dataclass(frozen=True)
@@ -260,17 +258,13 @@ def readiness(
         f"Keras {keras.__version__}, Python {platform.python_version()}; "
         f"devices: {', '.join(devices)}"
     )
-    paths = {
-        file: _find_or_fetch(file, weights_path, say) for file in (NO_TOP, WITH_TOP)
-    }
-    checks = [weights_check(path, file) for file, path in paths.items() if path]
-    for check in checks:
-        say(check.line())
+    paths, checks = weights_files(weights_path, say)
     verified = {check.name for check in checks if check.passed}
     if WITH_TOP.what in verified:
-        for check in classification_checks(vgg.vgg19_classifier(paths[WITH_TOP])):
-            checks.append(check)
-            say(check.line())
+        classifier = vgg.vgg19_classifier(paths[WITH_TOP])
+        for name in EXPECTED_CLASSES:
+            checks.append(classification_check(classifier, name))
+            say(checks[-1].line())
     trained = paths[NO_TOP] if NO_TOP.what in verified else None
     if trained:
         say(f"stylizing {CONTENT} in the style of {STYLE} at {size} px, twice ...")
@@ -313,6 +307,21 @@ def readiness(
         f"{fastest['device']} in {fastest['precision']}{unchecked}."
     )
     return True
+
+
+def weights_files(weights_path=None, say=print) -> tuple[dict, list[Check]]:
+    """Find or download both weights files and check their hashes, saying each step.
+
+    Returns:
+        ({NO_TOP: path or None, WITH_TOP: path or None}, [Check of each file found]).
+    """
+    paths = {
+        file: _find_or_fetch(file, weights_path, say) for file in (NO_TOP, WITH_TOP)
+    }
+    checks = [weights_check(path, file) for file, path in paths.items() if path]
+    for check in checks:
+        say(check.line())
+    return paths, checks
 
 
 def _find_or_fetch(file: WeightsFile, weights_path, say):

@@ -1,4 +1,5 @@
-"""Command line: `python -m course_utils stylize`, `check` and `layers`.
+"""Command line: `python -m course_utils stylize`, `check`, `weights`
+and `layers`.
 
 A thin layer over `stylize`, the readiness check and the layer tables; run
 with --help for the options. `stylize`'s setting options are generated from
@@ -162,6 +163,13 @@ def _check(args) -> int:
     return 0 if ready else 1
 
 
+def _weights(args) -> int:
+    from course_utils.check import weights_files
+
+    paths, checks = weights_files(args.weights)
+    return 0 if all(paths.values()) and all(c.passed for c in checks) else 1
+
+
 def _image_source(name_or_path: str):
     """A catalog name becomes its file; anything else goes to load_image as is."""
     if name_or_path in data.catalog():
@@ -220,13 +228,22 @@ def _parser() -> argparse.ArgumentParser:
         "Exit status 0 if the machine is ready, 1 if not.",
     )
     check.set_defaults(run=_check)
-    check.add_argument(
-        "--weights",
-        metavar="PATH",
-        help="a local copy of the no-top weights file (the file with the "
-        "classifier is looked for beside it); default: "
-        "$COURSE_UTILS_VGG19_WEIGHTS, then Keras' cache, then a download",
+    files = commands.add_parser(
+        "weights",
+        help="find or download the VGG19 weights files and check their hashes",
+        description="Find the two ImageNet VGG19 files (without and with the "
+        "classifier) or download them into Keras' cache, and check that each "
+        "is the file Keras publishes. Exit status 0 if both are.",
     )
+    files.set_defaults(run=_weights)
+    for command in (check, files):
+        command.add_argument(
+            "--weights",
+            metavar="PATH",
+            help="a local copy of the no-top weights file (the file with the "
+            "classifier is looked for beside it); default: "
+            "$COURSE_UTILS_VGG19_WEIGHTS, then Keras' cache, then a download",
+        )
     check.add_argument(
         "--size", type=int, default=128, help="long side of the check's stylization"
     )

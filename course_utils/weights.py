@@ -36,16 +36,18 @@ class WeightsFile:
         md5: the hash Keras checks it against (keras.applications.vgg19).
         megabytes: its size, to say what a download costs.
         include_top: whether it holds the ImageNet classifier too.
+        origin: the address of the folder it is downloaded from.
     """
 
     name: str
     md5: str
     megabytes: int
     include_top: bool
+    origin: str = _ORIGIN
 
     @property
     def url(self) -> str:
-        return _ORIGIN + self.name
+        return self.origin + self.name
 
     @property
     def what(self) -> str:
@@ -154,7 +156,7 @@ def fetch(file: WeightsFile = NO_TOP, keras_home=None) -> Path:
         )
     except Exception as err:  # Keras raises a bare Exception for network errors
         raise RuntimeError(
-            f"Could not download the {file.what} ({err}).\n{how_to_get(file)}"
+            f"Could not download the {file.what} ({err}).\n{how_to_get(file, keras_home)}"
         ) from err
     return Path(path)
 
