@@ -58,6 +58,9 @@ must be in the classifier's top 5."""
 STYLE_DROP = 0.90
 """The least share of the style loss a default run removes."""
 
+REPEAT = 50
+"""Iterations of the two short runs with which `readiness` checks repeating."""
+
 CONTENT, STYLE = data.DEFAULT_CONTENT, data.DEFAULT_STYLE
 """The pair the stylization check runs: the course's default pair."""
 
@@ -150,15 +153,22 @@ def colour_statistics(image) -> np.ndarray:
 
 
 def measure_stylization(
-    weights, size: int = 256, iterations: int | None = None, seed: int = 0
+    weights,
+    size: int = 256,
+    iterations: int | None = None,
+    seed: int = 0,
+    repeat_iterations: int | None = None,
 ) -> StylizationMeasures:
-    """Run `stylize` with the defaults twice on the CPU and measure the first run.
+    """Run `stylize` with the defaults on the CPU, measure it, and repeat it.
 
     Args:
         weights: the `weights` setting (a file path, "imagenet" or None).
         size: long side of the image, in pixels.
         iterations: None for the default.
-        seed: the seed of both runs.
+        seed: the seed of every run.
+        repeat_iterations: None repeats the measured run itself; a number
+            repeats a shorter run of that many iterations twice instead (the
+            quicker check of `readiness`).
     """
     options = dict(size=size, weights=weights, seed=seed, progress=False)
     if iterations is not None:
@@ -166,7 +176,11 @@ def measure_stylization(
     content, style = data.sample_image(CONTENT), data.sample_image(STYLE)
     with tf.device("/CPU:0"):  # repeating exactly is promised on the CPU
         first = stylize(content, style, **options).image
-        second = stylize(content, style, **options).image
+        if repeat_iterations is None:
+            again = [first, stylize(content, style, **options).image]
+        else:
+            short = {**options, "iterations": repeat_iterations}
+            again = [stylize(content, style, **short).image for _ in range(2)]
     settings = StyleTransferSettings(
         size=size, weights=weights, seed=seed, precision="float32"
     )
@@ -197,7 +211,7 @@ def measure_stylization(
         content_of_style=content_of_style,
         colour_gap_content=float(np.linalg.norm(colour_statistics(content) - target)),
         colour_gap_result=float(np.linalg.norm(colour_statistics(first) - target)),
-        repeat_difference=float(np.max(np.abs(first - second))),
+        repeat_difference=float(np.max(np.abs(again[0] - again[1]))),
     )
 
 
@@ -229,7 +243,7 @@ def stylization_checks(measures: StylizationMeasures) -> list[Check]:
         Check(
             "repeats exactly",
             m.repeat_difference == 0,
-            f"two CPU runs with seed 0 differ by at most {m.repeat_difference:.3g}",
+            f"two CPU runs with one seed differ by at most {m.repeat_difference:.3g}",
         ),
     ]
 
@@ -267,8 +281,9 @@ def readiness(
             say(checks[-1].line())
     trained = paths[NO_TOP] if NO_TOP.what in verified else None
     if trained:
-        say(f"stylizing {CONTENT} in the style of {STYLE} at {size} px, twice ...")
-        for check in stylization_checks(measure_stylization(trained, size)):
+        say(f"stylizing {CONTENT} in the style of {STYLE} at {size} px ...")
+        measures = measure_stylization(trained, size, repeat_iterations=REPEAT)
+        for check in stylization_checks(measures):
             checks.append(check)
             say(check.line())
     say(

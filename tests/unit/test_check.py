@@ -96,10 +96,13 @@ def test_each_stylization_bound_can_fail(name, change):
     assert [c.name for c in results if not c.passed] == [name]
 
 
-def test_measuring_a_run_with_random_weights():
+@pytest.mark.parametrize("repeat_iterations", [None, 3])
+def test_measuring_a_run_with_random_weights(repeat_iterations):
     """The measuring runs end to end; with random weights the figures mean
     nothing, but two runs with one seed still give the same pixels."""
-    measures = check.measure_stylization(None, size=64, iterations=6)
+    measures = check.measure_stylization(
+        None, size=64, iterations=6, repeat_iterations=repeat_iterations
+    )
     assert measures.size == 64
     assert measures.repeat_difference == 0
     values = dataclasses.asdict(measures).values()
