@@ -21,17 +21,17 @@ test: $(INSTALLED)  ## run the whole test suite
 	$(BIN)/python -m pytest
 
 # The real ImageNet VGG19 weights. tests/online runs where they can be had: given
-# with WEIGHTS=PATH (or $COURSE_UTILS_VGG19_WEIGHTS), in the Keras cache (~/.keras/models),
+# with VGG19_WEIGHTS=PATH (or $COURSE_UTILS_VGG19_WEIGHTS), in the Keras cache (~/.keras/models),
 # or downloadable (COURSE_UTILS_ONLINE=1); elsewhere it skips with one reason.
 # PYTEST_ARGS="-k classif" passes more options to pytest.
 test-online: $(INSTALLED)  ## the online suite: real weights, classification, stylization, notebooks
-	$(BIN)/python -m pytest -m online -rs tests/online $(if $(WEIGHTS),--weights $(WEIGHTS)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m online -rs tests/online $(if $(VGG19_WEIGHTS),--weights "$(VGG19_WEIGHTS)") $(PYTEST_ARGS)
 
 check: $(INSTALLED)  ## is this machine ready for the course? (weights, quality checks, speed)
-	$(BIN)/python -m course_utils check $(if $(WEIGHTS),--weights $(WEIGHTS))
+	$(BIN)/python -m course_utils check $(if $(VGG19_WEIGHTS),--weights "$(VGG19_WEIGHTS)")
 
 weights: $(INSTALLED)  ## download both VGG19 weights files into the Keras cache, check their hashes
-	$(BIN)/python -m course_utils weights $(if $(WEIGHTS),--weights $(WEIGHTS))
+	$(BIN)/python -m course_utils weights $(if $(VGG19_WEIGHTS),--weights "$(VGG19_WEIGHTS)")
 
 # The notebooks in more environments than .venv's newest versions: each name in ENVS
 # has its exact versions in .ci/NAME.txt (pip constraints) and its own virtual

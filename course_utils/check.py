@@ -39,6 +39,7 @@ from course_utils.weights import (
     fetch,
     find,
     keras_models_dir,
+    md5,
     verify,
 )
 
@@ -170,7 +171,12 @@ def measure_stylization(
             repeats a shorter run of that many iterations twice instead (the
             quicker check of `readiness`).
     """
-    options = dict(size=size, weights=weights, seed=seed, progress=False)
+    # On the CPU, "auto" picks bfloat16 only for a CPU that is fast at it; with
+    # a GPU it would follow the GPU, so the CPU runs ask for float32 there.
+    precision = "float32" if tf.config.list_physical_devices("GPU") else "auto"
+    options = dict(
+        size=size, weights=weights, seed=seed, precision=precision, progress=False
+    )
     if iterations is not None:
         options["iterations"] = iterations
     content, style = data.sample_image(CONTENT), data.sample_image(STYLE)
@@ -189,7 +195,7 @@ def measure_stylization(
     start = start_image(
         content,
         resize_to(style, content.shape[:2]),
-        "mixed",
+        settings.init,
         settings.noise_ratio,
         seed,
     )
@@ -340,11 +346,24 @@ def weights_files(weights_path=None, say=print) -> tuple[dict, list[Check]]:
 
 
 def _find_or_fetch(file: WeightsFile, weights_path, say):
-    """The path of `file` here, downloading it if need be; None (said why) if not."""
-    path = find(file, weights_path)
-    if path is not None:
+    """The path of `file` here, downloading it if need be; None (said why) if not.
+
+    A file in Keras' cache that is not the published one (a broken download)
+    is downloaded again; a file the user gave is reported as it is.
+    """
+    try:
+        path = find(file, weights_path)
+    except FileNotFoundError as err:
+        say(f"MISSING  {err}")
+        return None
+    if path is not None and path.parent != keras_models_dir():
         return path
-    say(f"{file.what}: not found here, downloading")
+    if path is not None:
+        if md5(path) == file.md5:
+            return path
+        say(f"{file.what}: {path} is not the published file, downloading it again")
+    else:
+        say(f"{file.what}: not found here, downloading")
     try:
         return fetch(file)
     except RuntimeError as err:

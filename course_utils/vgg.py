@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from course_utils import limits
 from course_utils.images import vgg_preprocess
-from course_utils.weights import NO_TOP, how_to_get
+from course_utils.weights import NO_TOP, given_file, how_to_get
 
 NUM_CONVS_PER_BLOCK = (2, 2, 4, 4, 4)
 CONV_LAYERS = tuple(
@@ -135,8 +135,10 @@ def load_vgg19(weights="imagenet", seed: int = 0) -> keras.Model:
 
     Args:
         weights: "imagenet" (downloaded by Keras into ~/.keras/models on
-            first use, then read from there), the path of a local weights
-            file (the same .h5 file, or a `.weights.h5` saved by Keras), or
+            first use, then read from there; or the file that the
+            environment variable COURSE_UTILS_VGG19_WEIGHTS names, if set),
+            the path of a local weights file (the same .h5 file, or a
+            `.weights.h5` saved by Keras), or
             None / "random" for random weights seeded by `seed`. Random
             weights are for tests and offline demos only and give no style
             transfer: a warning says so.
@@ -171,7 +173,8 @@ def weights_label(weights) -> str:
     if weights is None or weights == "random":
         return "random"
     if weights == "imagenet":
-        return "imagenet"
+        local = given_file()  # COURSE_UTILS_VGG19_WEIGHTS, for a machine offline
+        return "imagenet" if local is None else str(local)
     path = Path(weights).expanduser()
     if not path.is_file():
         raise FileNotFoundError(

@@ -24,6 +24,16 @@ ENV_VAR = "COURSE_UTILS_VGG19_WEIGHTS"
 ONLINE_VAR = "COURSE_UTILS_ONLINE"
 """Set to 1 to let the online tests and `make book` download the weights."""
 
+
+def given_file() -> Path | None:
+    """The file COURSE_UTILS_VGG19_WEIGHTS names, or None if it is not set.
+
+    Raises:
+        FileNotFoundError: it names a file that does not exist.
+    """
+    return find(NO_TOP) if os.environ.get(ENV_VAR) else None
+
+
 _ORIGIN = "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/"
 
 
@@ -71,13 +81,19 @@ WITH_TOP = WeightsFile(
 
 
 def keras_models_dir(keras_home=None) -> Path:
-    """Keras' download cache for models: $KERAS_HOME/models, else ~/.keras/models.
+    """Keras' download cache for models, by Keras' own rule.
+
+    That is $KERAS_HOME/models if KERAS_HOME is set, else ~/.keras/models,
+    or /tmp/.keras/models when the home folder cannot be written.
 
     Args:
         keras_home: the Keras home to use instead of the environment's.
     """
     if keras_home is None:
-        keras_home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
+        keras_home = os.environ.get("KERAS_HOME")
+    if keras_home is None:
+        home = Path.home()
+        keras_home = (home if os.access(home, os.W_OK) else Path("/tmp")) / ".keras"
     return Path(keras_home).expanduser() / "models"
 
 
@@ -95,7 +111,7 @@ def find(file: WeightsFile = NO_TOP, path=None, keras_home=None) -> Path | None:
     """
     given = path or os.environ.get(ENV_VAR)
     if given:
-        given = Path(given).expanduser()
+        given = Path(given).expanduser().resolve()
         if not given.is_file():
             source = "" if path else f" (from {ENV_VAR})"
             raise FileNotFoundError(
@@ -145,8 +161,8 @@ def fetch(file: WeightsFile = NO_TOP, keras_home=None) -> Path:
     import keras
 
     folder = keras_models_dir(keras_home)
-    folder.mkdir(parents=True, exist_ok=True)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         path = keras.utils.get_file(
             file.name,
             origin=file.url,
@@ -156,7 +172,8 @@ def fetch(file: WeightsFile = NO_TOP, keras_home=None) -> Path:
         )
     except Exception as err:  # Keras raises a bare Exception for network errors
         raise RuntimeError(
-            f"Could not download the {file.what} ({err}).\n{how_to_get(file, keras_home)}"
+            f"Could not download the {file.what} ({err}).\n"
+            + how_to_get(file, keras_home)
         ) from err
     return Path(path)
 

@@ -10,9 +10,13 @@ import tempfile
 import threading
 from pathlib import Path
 
+from course_utils.weights import ENV_VAR, keras_models_dir  # noqa: E402 (no Keras)
+
 # Before Keras is imported: a private, empty Keras home for the whole session,
-# so a user's cached ImageNet weights never change what the tests see.
-REAL_KERAS_HOME = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+# and no weights file named by the environment, so a user's ImageNet weights
+# never change what the tests see. The online suite takes both from here.
+REAL_KERAS_HOME = keras_models_dir().parent
+REAL_WEIGHTS_FILE = os.environ.pop(ENV_VAR, None)
 os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="course-utils-keras-")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -15,7 +15,7 @@ from keras.src.legacy.saving import legacy_h5_format
 from course_utils import vgg
 from course_utils.weights import NO_TOP, WITH_TOP
 from tests.conftest import REPO
-from tests.online.conftest import NO_WEIGHTS
+from tests.online.conftest import NO_WEIGHTS, NOT_ASKED
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")]
 
@@ -42,12 +42,7 @@ def run(command, env):
 
 
 def test_the_online_suite_skips_offline_with_one_reason(offline_env):
-    collected = run(
-        [sys.executable, "-m", "pytest", "-m", "online", "--co", "-q", "tests/online"],
-        offline_env,
-    )
-    count = int(re.search(r"(\d+) tests? collected", collected.stdout).group(1))
-    assert count >= 10, collected.stdout
+    count = _online_tests(offline_env)
     done = run(["make", "--no-print-directory", "test-online"], offline_env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     summary = done.stdout.strip().splitlines()[-1]
@@ -57,25 +52,23 @@ def test_the_online_suite_skips_offline_with_one_reason(offline_env):
     assert reasons and all(line.endswith(NO_WEIGHTS) for line in reasons), reasons
 
 
-def test_given_a_file_it_runs_and_random_weights_fail(offline_env, tmp_path):
+def test_given_random_weights_every_test_fails_at_once(offline_env, tmp_path):
+    """A weights file that is not Keras' own (here: random weights, saved the
+    way the ImageNet file is) stops every test before it runs."""
     path = tmp_path / "random" / NO_TOP.name
     path.parent.mkdir()
     with h5py.File(path, "w") as handle:
         legacy_h5_format.save_weights_to_hdf5_group(handle, vgg.load_vgg19(None))
     done = run(
-        [
-            "make",
-            "--no-print-directory",
-            "test-online",
-            f"WEIGHTS={path}",
-            "PYTEST_ARGS=-k published -rfs",
-        ],
+        ["make", "--no-print-directory", "test-online", f"VGG19_WEIGHTS={path}"],
         offline_env,
     )
     assert done.returncode != 0, done.stdout[-3000:]
+    summary = done.stdout.strip().splitlines()[-1]
+    count = _online_tests(offline_env)
+    assert re.search(rf"\b{count} errors\b", summary), summary
+    assert not re.search(r"passed|skipped", summary), summary
     assert f"{path} is not Keras' {NO_TOP.what}" in done.stdout
-    assert "1 failed" in done.stdout and "1 skipped" in done.stdout
-    assert f"no {WITH_TOP.what} here" in done.stdout
 
 
 def test_make_check_offline_says_what_is_missing(offline_env):
@@ -94,3 +87,39 @@ def test_make_weights_offline_says_how_to_get_them(offline_env):
     models = os.path.join(offline_env["KERAS_HOME"], "models")
     assert os.path.join(models, NO_TOP.name) in done.stdout
     assert os.path.join(models, WITH_TOP.name) in done.stdout
+
+
+def test_without_m_online_the_suite_never_runs(offline_env, tmp_path):
+    """`make test` runs plain pytest: the suite skips even where weights are."""
+    path = tmp_path / NO_TOP.name
+    with h5py.File(path, "w") as handle:
+        legacy_h5_format.save_weights_to_hdf5_group(handle, vgg.load_vgg19(None))
+    done = run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "tests/online",
+            "--weights",
+            str(path),
+        ],
+        offline_env,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    summary = done.stdout.strip().splitlines()[-1]
+    assert "skipped" in summary and not re.search(r"passed|failed|error", summary)
+    assert NOT_ASKED in done.stdout
+
+
+def _online_tests(env) -> int:
+    """How many tests the online suite has."""
+    collected = run(
+        [sys.executable, "-m", "pytest", "-m", "online", "--co", "-q", "tests/online"],
+        env,
+    )
+    count = int(re.search(r"(\d+) tests? collected", collected.stdout).group(1))
+    assert count >= 10, collected.stdout
+    return count

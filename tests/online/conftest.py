@@ -5,6 +5,7 @@ It runs where the weights can be had: given as a file (--weights PATH or
 COURSE_UTILS_VGG19_WEIGHTS), already in the user's Keras cache (the real one,
 REAL_KERAS_HOME, not the empty one the other tests get), or downloadable
 (COURSE_UTILS_ONLINE=1). Elsewhere every test skips, all with one reason.
+Without `-m online` (in `make test`) it skips too, even where the weights are.
 The figures the stylization checks measure are printed at the end of the run.
 """
 
@@ -13,21 +14,44 @@ import os
 import pytest
 
 from course_utils import weights
-from tests.conftest import REAL_KERAS_HOME
+from tests.conftest import REAL_KERAS_HOME, REAL_WEIGHTS_FILE
 
 NO_WEIGHTS = (
     "no ImageNet VGG19 weights here: set COURSE_UTILS_ONLINE=1 to download them, "
     "or give the file with --weights PATH or COURSE_UTILS_VGG19_WEIGHTS"
 )
+NOT_ASKED = "the online suite runs with make test-online (pytest -m online)"
 MEASURED = []
 """Lines for the end of the run: what the stylization checks measured."""
 
 
+def pytest_collection_modifyitems(config, items):
+    """Only `-m online` runs the suite: `make test` lists it as skipped."""
+    if (
+        "online" in config.option.markexpr
+        and "not online" not in config.option.markexpr
+    ):
+        return
+    for item in items:
+        if item.get_closest_marker("online"):
+            item.add_marker(pytest.mark.skip(reason=NOT_ASKED))
+
+
 def weights_file(config, file):
-    """The path of `file` here (downloaded if COURSE_UTILS_ONLINE=1), or None."""
-    found = weights.find(file, config.getoption("--weights"), REAL_KERAS_HOME)
+    """The path of `file` here (downloaded if COURSE_UTILS_ONLINE=1), or None.
+
+    A file that is not Keras' published one fails the test at once, before
+    anything runs on it.
+    """
+    given = config.getoption("--weights") or REAL_WEIGHTS_FILE
+    found = weights.find(file, given, REAL_KERAS_HOME)
     if found is None and os.environ.get(weights.ONLINE_VAR) == "1":
         found = weights.fetch(file, REAL_KERAS_HOME)
+    if found is not None:
+        try:
+            weights.verify(found, file)
+        except ValueError as err:
+            pytest.fail(str(err), pytrace=False)
     return found
 
 

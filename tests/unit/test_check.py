@@ -145,3 +145,25 @@ def test_a_file_that_is_not_keras_is_not_ready(offline, tmp_path):
         lines[-1]
         == "NOT READY: failed VGG19 ImageNet weights (no top, 80 MB) (see FAIL above)."
     )
+
+
+def test_a_missing_given_file_is_not_ready_and_named(offline, tmp_path):
+    lines = []
+    ready = check.readiness(
+        tmp_path / "nope.h5", timing_size=64, timing_iterations=2, say=lines.append
+    )
+    assert not ready
+    assert any(line.startswith("MISSING  No VGG19 weights file at") for line in lines)
+    assert lines[-1].startswith("NOT READY: the VGG19 ImageNet weights (no top")
+
+
+def test_a_broken_download_in_the_cache_is_fetched_again(offline):
+    offline.mkdir(parents=True)
+    (offline / NO_TOP.name).write_bytes(b"half a download")
+    lines = []
+    check.weights_files(say=lines.append)
+    assert (
+        f"{offline / NO_TOP.name} is not the published file, downloading it again"
+        in ("\n".join(lines))
+    )
+    assert sum(line.startswith("MISSING  Could not download") for line in lines) == 2

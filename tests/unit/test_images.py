@@ -164,6 +164,16 @@ def test_vgg_preprocess_known_pixel():
     np.testing.assert_allclose(vgg_preprocess(red).numpy()[0, 0], expected, rtol=1e-6)
 
 
+def test_vgg_preprocess_is_keras_own(rng):
+    """The same input as keras.applications.vgg19.preprocess_input, which the
+    ImageNet weights were converted with, gives for 0-255 RGB."""
+    import keras
+
+    image = rng.uniform(size=(2, 8, 9, 3)).astype("f4")
+    keras_input = keras.applications.vgg19.preprocess_input(255.0 * image)
+    np.testing.assert_allclose(vgg_preprocess(image).numpy(), keras_input, atol=1e-4)
+
+
 def test_vgg_deprocess_inverts_preprocess(rng):
     image = rng.uniform(size=(2, 8, 9, 3)).astype("f4")
     round_trip = vgg_deprocess(vgg_preprocess(image)).numpy()

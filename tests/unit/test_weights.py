@@ -3,6 +3,9 @@ come from a real HTTP server on 127.0.0.1."""
 
 import hashlib
 import inspect
+import os
+import subprocess
+import sys
 
 import keras
 import pytest
@@ -106,3 +109,42 @@ def test_notebook_weights_are_real_where_they_can_be_had(tmp_path, monkeypatch):
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"x")
     assert weights.notebook_weights(home) == str(cached)
+
+
+def test_the_addresses_are_keras_own():
+    from keras.src.applications import vgg19
+
+    assert NO_TOP.url == vgg19.WEIGHTS_PATH_NO_TOP
+    assert WITH_TOP.url == vgg19.WEIGHTS_PATH
+
+
+@pytest.mark.parametrize("home_writable", [True, False])
+def test_the_cache_is_where_keras_looks(tmp_path, home_writable):
+    """Without KERAS_HOME, Keras uses ~/.keras, or /tmp/.keras when the home
+    folder cannot be written; ask a fresh Keras in a process of its own."""
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_HOME"}
+    env["HOME"] = str(tmp_path) if home_writable else "/proc/1"
+    code = (
+        "from keras.src.backend.config import keras_home;"
+        "from course_utils.weights import keras_models_dir;"
+        "print(keras_home()); print(keras_models_dir().parent)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    keras_says, we_say = done.stdout.split()
+    assert keras_says == we_say
+    assert keras_says == (f"{tmp_path}/.keras" if home_writable else "/tmp/.keras")
+
+
+def test_the_variable_stands_for_imagenet(tmp_path, monkeypatch):
+    from course_utils import vgg
+
+    path = tmp_path / NO_TOP.name
+    path.write_bytes(b"x")
+    assert vgg.weights_label("imagenet") == "imagenet"
+    monkeypatch.setenv(weights.ENV_VAR, str(path))
+    assert vgg.weights_label("imagenet") == str(path)
+    monkeypatch.setenv(weights.ENV_VAR, str(tmp_path / "gone.h5"))
+    with pytest.raises(FileNotFoundError, match="gone.h5"):
+        vgg.weights_label("imagenet")
