@@ -119,5 +119,15 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
+# For maintainers; the GitHub workflow (.github/workflows/course.yml) runs these too.
+.PHONY: retarget
+
+# The repository's address is declared once, in pyproject.toml ([project.urls]).
+# Colab runs a notebook's set-up cell before the package exists, so the notebooks'
+# badges and install lines, and the README's, carry the address as text: retarget
+# rewrites all of them, pyproject.toml too, for a fork or the course's new home.
+retarget:  ## point the Colab badges, install lines and site links at github.com/REPO
+	$(PYTHON) .ci/retarget.py "$(REPO)"
+
 clean:  ## remove the virtual environments and caches
 	rm -rf $(VENV) $(VENVS) .pytest_cache .ruff_cache outputs
