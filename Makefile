@@ -120,7 +120,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 # For maintainers; the GitHub workflow (.github/workflows/course.yml) runs these too.
-.PHONY: retarget
+.PHONY: retarget gallery
 
 # The repository's address is declared once, in pyproject.toml ([project.urls]).
 # Colab runs a notebook's set-up cell before the package exists, so the notebooks'
@@ -129,5 +129,24 @@ $(INSTALLED): pyproject.toml
 retarget:  ## point the Colab badges, install lines and site links at github.com/REPO
 	$(PYTHON) .ci/retarget.py "$(REPO)"
 
-clean:  ## remove the virtual environments and caches
-	rm -rf $(VENV) $(VENVS) .pytest_cache .ruff_cache outputs
+# The published site: `make book` fills SITE and the workflow publishes it to GitHub
+# Pages. The gallery is content | style | result for the default pair and for each of
+# GALLERY_STYLES (empty: the command's two paintings, downloaded from catalog.json).
+# Empty GALLERY_ITERATIONS and GALLERY_WEIGHTS leave stylize's defaults (1000
+# iterations, the ImageNet weights); 256 px keeps the three runs to minutes on a CPU.
+SITE ?= _build/site
+GALLERY_SIZE ?= 256
+GALLERY_ITERATIONS ?=
+GALLERY_WEIGHTS ?=
+GALLERY_STYLES ?=
+GALLERY_OPTIONS = --size $(GALLERY_SIZE) \
+	$(if $(GALLERY_ITERATIONS),--iterations $(GALLERY_ITERATIONS)) \
+	$(if $(GALLERY_WEIGHTS),--weights $(GALLERY_WEIGHTS)) \
+	$(if $(GALLERY_STYLES),--styles $(GALLERY_STYLES))
+
+gallery: $(INSTALLED)  ## the README's gallery image, $(SITE)/gallery.png
+	$(BIN)/python -m course_utils gallery --force --out $(SITE)/gallery.png \
+		$(strip $(GALLERY_OPTIONS))
+
+clean:  ## remove the virtual environments, caches and the built site
+	rm -rf $(VENV) $(VENVS) .pytest_cache .ruff_cache outputs _build
