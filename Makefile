@@ -120,7 +120,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 # For maintainers; the GitHub workflow (.github/workflows/course.yml) runs these too.
-.PHONY: retarget gallery
+.PHONY: retarget gallery browser
 
 # The repository's address is declared once, in pyproject.toml ([project.urls]).
 # Colab runs a notebook's set-up cell before the package exists, so the notebooks'
@@ -147,6 +147,14 @@ GALLERY_OPTIONS = --size $(GALLERY_SIZE) \
 gallery: $(INSTALLED)  ## the README's gallery image, $(SITE)/gallery.png
 	$(BIN)/python -m course_utils gallery --force --out $(SITE)/gallery.png \
 		$(strip $(GALLERY_OPTIONS))
+
+# The browser tests drive Debian's Chromium where it is installed (as .ci/run does);
+# elsewhere, e.g. on GitHub's runners, playwright's own Chromium and its libraries.
+CHROMIUM ?= /usr/bin/chromium
+
+browser: $(INSTALLED)  ## a Chromium for the browser tests
+	$(if $(wildcard $(CHROMIUM)),@echo "Using $(CHROMIUM)",\
+		$(BIN)/python -m playwright install --with-deps chromium)
 
 clean:  ## remove the virtual environments, caches and the built site
 	rm -rf $(VENV) $(VENVS) .pytest_cache .ruff_cache outputs _build
