@@ -133,7 +133,8 @@ retarget:  ## point the Colab badges, install lines and site links at github.com
 # Pages. The gallery is content | style | result for the default pair and for each of
 # GALLERY_STYLES (empty: the command's two paintings, downloaded from catalog.json).
 # Empty GALLERY_ITERATIONS and GALLERY_WEIGHTS leave stylize's defaults (1000
-# iterations, the ImageNet weights); 256 px keeps the three runs to minutes on a CPU.
+# iterations, the ImageNet weights). At 256 px each run takes about 10 minutes on
+# two CPU cores.
 SITE ?= _build/site
 GALLERY_SIZE ?= 256
 GALLERY_ITERATIONS ?=
