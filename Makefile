@@ -119,5 +119,43 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
-clean:  ## remove the virtual environments and caches
-	rm -rf $(VENV) $(VENVS) .pytest_cache .ruff_cache outputs
+# For maintainers; the GitHub workflow (.github/workflows/course.yml) runs these too.
+.PHONY: retarget gallery browser
+
+# The repository's address is declared once, in pyproject.toml ([project.urls]).
+# Colab runs a notebook's set-up cell before the package exists, so the notebooks'
+# badges and install lines, and the README's, carry the address as text: retarget
+# rewrites all of them, pyproject.toml too, for a fork or the course's new home.
+retarget:  ## point the Colab badges, install lines and site links at github.com/REPO
+	$(PYTHON) .ci/retarget.py "$(REPO)"
+
+# The published site: `make book` fills SITE and the workflow publishes it to GitHub
+# Pages. The gallery is content | style | result for the default pair and for each of
+# GALLERY_STYLES (empty: the command's two paintings, downloaded from catalog.json).
+# Empty GALLERY_ITERATIONS and GALLERY_WEIGHTS leave stylize's defaults (1000
+# iterations, the ImageNet weights). At 256 px each run takes about 10 minutes on
+# two CPU cores.
+SITE ?= _build/site
+GALLERY_SIZE ?= 256
+GALLERY_ITERATIONS ?=
+GALLERY_WEIGHTS ?=
+GALLERY_STYLES ?=
+GALLERY_OPTIONS = --size $(GALLERY_SIZE) \
+	$(if $(GALLERY_ITERATIONS),--iterations $(GALLERY_ITERATIONS)) \
+	$(if $(GALLERY_WEIGHTS),--weights $(GALLERY_WEIGHTS)) \
+	$(if $(GALLERY_STYLES),--styles $(GALLERY_STYLES))
+
+gallery: $(INSTALLED)  ## the README's gallery image, $(SITE)/gallery.png
+	$(BIN)/python -m course_utils gallery --force --out $(SITE)/gallery.png \
+		$(strip $(GALLERY_OPTIONS))
+
+# The browser tests drive Debian's Chromium where it is installed (as .ci/run does);
+# elsewhere, e.g. on GitHub's runners, playwright's own Chromium and its libraries.
+CHROMIUM ?= /usr/bin/chromium
+
+browser: $(INSTALLED)  ## a Chromium for the browser tests
+	$(if $(wildcard $(CHROMIUM)),@echo "Using $(CHROMIUM)",\
+		$(BIN)/python -m playwright install --with-deps chromium)
+
+clean:  ## remove the virtual environments, caches and the built site
+	rm -rf $(VENV) $(VENVS) .pytest_cache .ruff_cache outputs _build

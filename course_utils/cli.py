@@ -1,16 +1,17 @@
-"""Command line: `python -m course_utils stylize`, `check`, `weights`
-and `layers`.
+"""Command line: `python -m course_utils stylize`, `check`, `weights`,
+`layers` and `gallery`.
 
-A thin layer over `stylize`, the readiness check and the layer tables; run
-with --help for the options. `stylize`'s setting options are generated from
-the fields of StyleTransferSettings (help text, type, choices), so each is
-declared once.
+A thin layer over `stylize`, the readiness check, the layer tables and
+`plotting.gallery`; run with --help for the options. `stylize`'s setting
+options are generated from the fields of StyleTransferSettings (help text,
+type, choices), so each is declared once.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 import re
 import sys
@@ -18,8 +19,9 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from course_utils import data, vgg
-from course_utils.images import save_gif, save_image
+from course_utils import data, plotting, vgg
+from course_utils.captions import RANDOM_WEIGHTS_NOTE
+from course_utils.images import load_image, save_gif, save_image
 from course_utils.recorder import describe_stages
 from course_utils.settings import StyleTransferSettings
 from course_utils.transfer import stylize
@@ -170,6 +172,49 @@ def _weights(args) -> int:
     return 0 if all(paths.values()) and all(c.passed for c in checks) else 1
 
 
+GALLERY_PAINTINGS = ("starry_night", "great_wave")
+"""The catalog's paintings the gallery shows after the default pair."""
+
+
+def _gallery(args) -> int:
+    """Content | style | result for the default pair, then for each of --styles."""
+    out = _checked_output(Path(args.out), args.force)
+    names = [data.DEFAULT_STYLE, *args.styles]
+    paths = [data.image_path(name) for name in names]  # downloads before any run
+    content = data.image_path(data.DEFAULT_CONTENT)
+    settings = {
+        name: getattr(args, name)
+        for name in ("size", "iterations", "weights")
+        if getattr(args, name) is not None
+    }
+    if not vgg.is_trained(settings.get("weights", "imagenet")):
+        warnings.filterwarnings("ignore", message="VGG19 has RANDOM")  # said here
+        print(f"WARNING: {RANDOM_WEIGHTS_NOTE}.", file=sys.stderr)
+    results = []
+    for name, path in zip(names, paths):
+        print(f"{data.DEFAULT_CONTENT} in the style of {name}", file=sys.stderr)
+        results.append(stylize(content, path, progress=not args.quiet, **settings))
+    size = results[0].settings.size
+    figure = plotting.gallery(
+        load_image(content, size),
+        [load_image(path, size) for path in paths],
+        results,
+        [data.catalog()[name]["title"] for name in names],
+    )
+    # a pixel of the file for each pixel of a result (panels are `size` px wide)
+    panel = min(ax.get_position().width for ax in figure.axes) * figure.get_figwidth()
+    dpi = max(100, math.ceil(size / panel))
+    untrained = not results[0].is_trained
+    metadata = {"Description": RANDOM_WEIGHTS_NOTE} if untrained else {}
+    figure.savefig(out, dpi=dpi, metadata=metadata)
+    seconds = sum(result.wall_time for result in results)
+    print(
+        f"Saved {out}: {len(results)} rows of content, style and result, each after "
+        f"{describe_stages(results[0].iterations)}, in {seconds:.0f} s"
+    )
+    return 0
+
+
 def _image_source(name_or_path: str):
     """A catalog name becomes its file; anything else goes to load_image as is."""
     if name_or_path in data.catalog():
@@ -268,6 +313,30 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="include the ImageNet classifier (224 px only)",
     )
+
+    gallery = commands.add_parser(
+        "gallery",
+        help="content, style and result for a few styles, in one image",
+        description=f"Stylize '{data.DEFAULT_CONTENT}' in the style of "
+        f"'{data.DEFAULT_STYLE}' and of each of --styles, and draw content, "
+        "style and result side by side, one row per style (the README's gallery).",
+    )
+    gallery.set_defaults(run=_gallery)
+    gallery.add_argument("--out", default="gallery.png", help="output PNG")
+    gallery.add_argument("--force", action="store_true", help="overwrite --out")
+    gallery.add_argument(
+        "--styles",
+        nargs="+",
+        default=list(GALLERY_PAINTINGS),
+        choices=data.list_images("style"),
+        metavar="NAME",
+        help="catalog styles after the default pair (default "
+        f"{' '.join(GALLERY_PAINTINGS)}: paintings, downloaded on first use)",
+    )
+    for field in SETTINGS:
+        if field.name in ("size", "iterations", "weights"):
+            _add_setting(gallery, field)
+    gallery.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
 

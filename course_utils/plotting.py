@@ -1,4 +1,4 @@
-"""Figures: images, snapshot grids, loss curves, feature maps, Gram matrices.
+"""Figures: images, galleries, snapshot grids, loss curves, feature maps, Gram matrices.
 
 Every function returns a matplotlib Figure, which Jupyter shows inline; call
 `fig.savefig(path)` to keep it. Runs made with random VGG19 weights carry
@@ -91,6 +91,35 @@ def image_grid(rows, row_titles=None, col_titles=None, size=2.5, untrained=False
     _note_untrained(fig, untrained)
     fig.tight_layout()
     return fig
+
+
+def gallery(content, styles, results, titles, size=2.5):
+    """Show content, style and result side by side, one row per style image.
+
+    The README's gallery (`python -m course_utils gallery`, `make gallery`).
+
+    Args:
+        content: the content image p, (H, W, 3) in [0, 1].
+        styles: the style images a, each (H, W, 3) in [0, 1].
+        results: the StyleTransferResult of each style, in the same order.
+        titles: the name of each style, shown left of its row.
+        size: width of each panel in inches.
+
+    Raises:
+        ValueError: if the lists differ in length; the message gives each length.
+    """
+    if not len(styles) == len(results) == len(titles):
+        raise ValueError(
+            f"Got {len(styles)} style images, {len(results)} results and "
+            f"{len(titles)} titles; give one of each per row."
+        )
+    return image_grid(
+        [[content, style, result.image] for style, result in zip(styles, results)],
+        row_titles=titles,
+        col_titles=["content", "style", "result"],
+        size=size,
+        untrained=not all(result.is_trained for result in results),
+    )
 
 
 def snapshot_grid(result, ncols: int = 5, size: float = 2.5):

@@ -277,3 +277,13 @@ def test_a_too_small_image_is_named_with_its_role(tmp_path, capsys, role):
     assert main(arguments) == 2
     err = capsys.readouterr().err
     assert f"error: {role.capitalize()} image {tiny}: The image is 8x8 pixels" in err
+
+
+def test_gallery_names_a_style_that_is_not_in_the_catalog(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["gallery", "--styles", "starry_nite", "--weights", "random"])
+    assert exit.value.code == 2
+    error = capsys.readouterr().err
+    assert "argument --styles: invalid choice: " in error
+    assert "starry_nite" in error
+    assert "starry_night" in error and "brick" in error  # the choices

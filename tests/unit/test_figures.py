@@ -49,6 +49,12 @@ FIGURES = {
         col_titles=["content ↓", *NAMES],
         untrained=untrained,
     ),
+    "gallery, a square style and long titles": lambda untrained: plotting.gallery(
+        picture(LANDSCAPE),
+        [picture(SQUARE), picture(LANDSCAPE), picture(PORTRAIT)],
+        [fake_run(weights=None if untrained else "imagenet")] * 3,
+        ["Colonic glands stained for FHL2 (IHC)", "The Starry Night", NAMES[1]],
+    ),
     "snapshot_grid, one stage": lambda untrained: plotting.snapshot_grid(
         fake_run(weights=None if untrained else "imagenet")
     ),

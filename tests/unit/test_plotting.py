@@ -82,6 +82,26 @@ def test_image_grid_row_and_column_titles():
     assert [fig.axes[c].get_title() for c in range(5)] == [f"s{i}" for i in range(5)]
 
 
+def test_gallery_content_style_and_result_in_each_row():
+    content, styles = np.zeros((30, 40, 3)), [np.ones((40, 40, 3))] * 2
+    runs = [fake_run(), fake_run()]
+    fig = plotting.gallery(content, styles, runs, ["brick", "grass"])
+    assert len(fig.axes) == 6
+    assert [fig.axes[c].get_title() for c in range(3)] == ["content", "style", "result"]
+    assert [fig.axes[3 * r].get_ylabel() for r in range(2)] == ["brick", "grass"]
+    shown = [ax.get_images()[0].get_array() for ax in fig.axes[3:]]
+    for actual, expected in zip(shown, [content, styles[1], runs[1].image]):
+        np.testing.assert_array_equal(actual, expected)
+    assert suptitle(fig) == plotting.RANDOM_WEIGHTS_NOTE
+    trained = plotting.gallery(content, styles[:1], [fake_run("imagenet")], ["a"])
+    assert suptitle(trained) == ""
+
+
+def test_gallery_wants_one_result_and_title_per_style():
+    with pytest.raises(ValueError, match="2 style images, 1 results and 2 titles"):
+        plotting.gallery(np.zeros((8, 8, 3)), [np.zeros((8, 8, 3))] * 2, [1], "ab")
+
+
 def test_snapshot_grid_labels_iterations_and_flags_random_weights():
     fig = plotting.snapshot_grid(fake_run(), ncols=2)
     assert visible_titles(fig) == [
