@@ -77,9 +77,9 @@ $(VENVS)/%/.installed: pyproject.toml .ci/%.txt
 	$(VENVS)/$*/bin/python -m ipykernel install --sys-prefix
 	touch $@
 
-lint: $(INSTALLED)  ## ruff on the package, the benchmarks and the tests; clean notebooks
-	$(BIN)/ruff check course_utils benchmarks tests
-	$(BIN)/ruff format --check course_utils benchmarks tests
+lint: $(INSTALLED)  ## ruff on the package, the benchmarks, the tests and .ci; clean notebooks
+	$(BIN)/ruff check course_utils benchmarks tests .ci
+	$(BIN)/ruff format --check course_utils benchmarks tests .ci
 	$(MAKE) --no-print-directory notebooks-check
 
 bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (random weights)
