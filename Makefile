@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test test-envs lint bench release grade bench-grading notebooks-clean notebooks-check clean
+.PHONY: lab test test-envs lint bench book release grade bench-grading notebooks-clean notebooks-check clean
 
 # Jupyter refuses to run as root unless told (containers often run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -63,13 +63,25 @@ $(VENVS)/%/.installed: pyproject.toml .ci/%.txt
 	$(VENVS)/$*/bin/python -m ipykernel install --sys-prefix
 	touch $@
 
-lint: $(INSTALLED)  ## ruff on the package, the benchmarks and the tests; clean notebooks
-	$(BIN)/ruff check course_utils benchmarks tests
-	$(BIN)/ruff format --check course_utils benchmarks tests
+lint: $(INSTALLED)  ## ruff on the package, the benchmarks, the tests and book/; clean notebooks
+	$(BIN)/ruff check course_utils benchmarks tests book
+	$(BIN)/ruff format --check course_utils benchmarks tests book
 	$(MAKE) --no-print-directory notebooks-check
 
 bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (random weights)
 	$(BIN)/python -m benchmarks --weights random --json outputs/bench.json --plot outputs/bench.png
+
+# The course as a website (Jupyter Book 1, built offline): the README as the front
+# page, then every notebook executed, with its figures; book/build.py does the work.
+# BOOK_WEIGHTS: imagenet, random or a weights file; empty: whatever is available here
+# (random weights otherwise, and every figure says so). BOOK_PARAMETERS: a YAML file
+# of papermill parameters per notebook; empty: the notebooks' own sizes (notebook 05
+# takes about 6 minutes on a CPU); tests/notebooks/small.yml: the tests' small sizes.
+# BOOK_BUILD: the build folder; the site is $(BOOK_BUILD)/site, made afresh.
+BOOK_BUILD ?= _build
+book: $(INSTALLED)  ## the notebooks, executed, as a website in _build/site/
+	$(BIN)/python book/build.py --build $(BOOK_BUILD)$(if $(BOOK_WEIGHTS), --weights \
+		$(BOOK_WEIGHTS))$(if $(BOOK_PARAMETERS), --parameters $(BOOK_PARAMETERS))
 
 release: $(INSTALLED)  ## student versions of the notebooks, in release/style_transfer/
 	$(BIN)/nbgrader generate_assignment style_transfer --force
