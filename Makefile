@@ -8,7 +8,8 @@ INSTALLED := $(VENV)/.installed
 # Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test test-envs lint bench book release grade bench-grading notebooks-clean notebooks-check clean
+.PHONY: lab test test-online check weights test-envs lint bench book release grade \
+	bench-grading notebooks-clean notebooks-check clean
 
 # Jupyter refuses to run as root unless told (containers often run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -18,6 +19,19 @@ lab: $(INSTALLED)  ## open JupyterLab on the notebooks
 
 test: $(INSTALLED)  ## run the whole test suite
 	$(BIN)/python -m pytest
+
+# The real ImageNet VGG19 weights. tests/online runs where they can be had: given
+# with WEIGHTS=PATH (or $COURSE_UTILS_VGG19_WEIGHTS), in the Keras cache (~/.keras/models),
+# or downloadable (COURSE_UTILS_ONLINE=1); elsewhere it skips with one reason.
+# PYTEST_ARGS="-k classif" passes more options to pytest.
+test-online: $(INSTALLED)  ## the online suite: real weights, classification, stylization, notebooks
+	$(BIN)/python -m pytest -m online -rs tests/online $(if $(WEIGHTS),--weights $(WEIGHTS)) $(PYTEST_ARGS)
+
+check: $(INSTALLED)  ## is this machine ready for the course? (weights, quality checks, speed)
+	$(BIN)/python -m course_utils check $(if $(WEIGHTS),--weights $(WEIGHTS))
+
+weights: $(INSTALLED)  ## download both VGG19 weights files into the Keras cache, check their hashes
+	$(BIN)/python -m course_utils weights $(if $(WEIGHTS),--weights $(WEIGHTS))
 
 # The notebooks in more environments than .venv's newest versions: each name in ENVS
 # has its exact versions in .ci/NAME.txt (pip constraints) and its own virtual
@@ -73,15 +87,17 @@ bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (ran
 
 # The course as a website (Jupyter Book 1, built offline): the README as the front
 # page, then every notebook executed, with its figures; book/build.py does the work.
-# BOOK_WEIGHTS: imagenet, random or a weights file; empty: whatever is available here
-# (random weights otherwise, and every figure says so). BOOK_PARAMETERS: a YAML file
-# of papermill parameters per notebook; empty: the notebooks' own sizes (notebook 05
-# takes about 6 minutes on a CPU); tests/notebooks/small.yml: the tests' small sizes.
-# BOOK_BUILD: the build folder; the site is $(BOOK_BUILD)/site, made afresh.
+# The notebooks get the real weights where they can be had (WEIGHTS=PATH,
+# $COURSE_UTILS_VGG19_WEIGHTS, the Keras cache, or COURSE_UTILS_ONLINE=1 to download
+# them), else random weights, and then every figure says so; WEIGHTS=random forces
+# those. BOOK_PARAMETERS: a YAML file of papermill parameters per notebook; empty: the
+# notebooks' own sizes (notebook 05 takes about 6 minutes on a CPU);
+# tests/notebooks/small.yml: the tests' small sizes. BOOK_BUILD: the build folder;
+# the site is $(BOOK_BUILD)/site, made afresh.
 BOOK_BUILD ?= _build
 book: $(INSTALLED)  ## the notebooks, executed, as a website in _build/site/
-	$(BIN)/python book/build.py --build $(BOOK_BUILD)$(if $(BOOK_WEIGHTS), --weights \
-		$(BOOK_WEIGHTS))$(if $(BOOK_PARAMETERS), --parameters $(BOOK_PARAMETERS))
+	$(BIN)/python book/build.py --build $(BOOK_BUILD)$(if $(WEIGHTS), --weights \
+		$(WEIGHTS))$(if $(BOOK_PARAMETERS), --parameters $(BOOK_PARAMETERS))
 
 release: $(INSTALLED)  ## student versions of the notebooks, in release/style_transfer/
 	$(BIN)/nbgrader generate_assignment style_transfer --force

@@ -8,7 +8,9 @@
 1. Stage the book's sources in DIR/book: README.md (the front page), the files it
    links to, and book/_config.yml and book/_toc.yml.
 2. Run every notebook with papermill into DIR/book/notebooks, with the working
-   directory notebooks/ as a student runs it (its files go to notebooks/outputs/).
+   directory notebooks/ as a student runs it (its files go to notebooks/outputs/),
+   with the real VGG19 weights where they can be had
+   (course_utils.weights.notebook_weights), else with random weights.
 3. Build the HTML with Jupyter Book and copy it to DIR/site (index.html first).
 """
 
@@ -22,6 +24,8 @@ from pathlib import Path
 
 import papermill
 import yaml
+
+from course_utils.weights import notebook_weights
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -46,7 +50,10 @@ def main(argv=None) -> None:
     parser.add_argument("--build", type=Path, default=REPO / "_build")
     args = parser.parse_args(argv)
 
-    weights = available_weights() if args.weights is None else args.weights
+    weights = notebook_weights() if args.weights is None else args.weights
+    if weights not in (None, "imagenet", "random"):
+        weights = str(Path(weights).resolve())  # the notebooks run in notebooks/
+    print(f"VGG19 weights: {weights or 'random'}", flush=True)
     weights = None if weights == "random" else weights
     parameters = yaml.safe_load(args.parameters.read_text()) if args.parameters else {}
     source, site = args.build / "book", args.build / "site"
@@ -67,11 +74,6 @@ def main(argv=None) -> None:
     shutil.rmtree(site, ignore_errors=True)
     shutil.copytree(source / "_build" / "html", site)
     print(f"The website is in {site}; open {site / 'index.html'}")
-
-
-def available_weights():
-    """The weights the notebooks get when none are asked for: random, for now."""
-    return None
 
 
 def stage(source: Path) -> None:

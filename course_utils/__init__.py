@@ -8,7 +8,9 @@ targets computed once), optimise (notebook 04's step and the loop), recorder
 batch (many pairs at once); timing (Table 1), plotting, data and download
 (sample images and paintings), widgets (the playground), for notebook 07
 colour and styles, and for the graded tests exercises and limits. The
-instructor's grading tools are the subpackage `course_utils.grading`.
+instructor's grading tools are the subpackage `course_utils.grading`;
+weights (the ImageNet files, their hashes) and check (`python -m course_utils
+check`) make sure a machine has the real VGG19.
 
 Modules load on first use (`cu.stylize`, `from course_utils import plotting`):
 TensorFlow takes about 4 s to import, and the grading tools, which run in
@@ -25,6 +27,7 @@ __version__ = "0.1.0"
 
 _MODULES = (
     "batch",
+    "check",
     "colour",
     "data",
     "download",
@@ -42,6 +45,7 @@ _MODULES = (
     "timing",
     "transfer",
     "vgg",
+    "weights",
     "widgets",
 )
 _NAMES = {

@@ -1,8 +1,10 @@
-"""Command line: `python -m course_utils stylize` and `layers`.
+"""Command line: `python -m course_utils stylize`, `check`, `weights`
+and `layers`.
 
-A thin layer over `stylize` and the layer tables; run with --help for the
-options. `stylize`'s setting options are generated from the fields of
-StyleTransferSettings (help text, type, choices), so each is declared once.
+A thin layer over `stylize`, the readiness check and the layer tables; run
+with --help for the options. `stylize`'s setting options are generated from
+the fields of StyleTransferSettings (help text, type, choices), so each is
+declared once.
 """
 
 from __future__ import annotations
@@ -149,6 +151,25 @@ def _layers(args) -> int:
     return 0
 
 
+def _check(args) -> int:
+    from course_utils.check import readiness  # TensorFlow work; only for `check`
+
+    ready = readiness(
+        args.weights,
+        size=args.size,
+        timing_size=args.timing_size,
+        timing_iterations=args.timing_iterations,
+    )
+    return 0 if ready else 1
+
+
+def _weights(args) -> int:
+    from course_utils.check import weights_files
+
+    paths, checks = weights_files(args.weights)
+    return 0 if all(paths.values()) and all(c.passed for c in checks) else 1
+
+
 def _image_source(name_or_path: str):
     """A catalog name becomes its file; anything else goes to load_image as is."""
     if name_or_path in data.catalog():
@@ -198,6 +219,40 @@ def _parser() -> argparse.ArgumentParser:
         help="one mask image per --style: style k paints only where mask k is white",
     )
     run.add_argument("--snapshots-dir", help="also save every snapshot here")
+
+    check = commands.add_parser(
+        "check",
+        help="is this machine ready for the course?",
+        description="Find or download the ImageNet VGG19 weights, check their "
+        "hashes, classify two photos, stylize the default pair and time it. "
+        "Exit status 0 if the machine is ready, 1 if not.",
+    )
+    check.set_defaults(run=_check)
+    files = commands.add_parser(
+        "weights",
+        help="find or download the VGG19 weights files and check their hashes",
+        description="Find the two ImageNet VGG19 files (without and with the "
+        "classifier) or download them into Keras' cache, and check that each "
+        "is the file Keras publishes. Exit status 0 if both are.",
+    )
+    files.set_defaults(run=_weights)
+    for command in (check, files):
+        command.add_argument(
+            "--weights",
+            metavar="PATH",
+            help="a local copy of the no-top weights file (the file with the "
+            "classifier is looked for beside it); default: "
+            "$COURSE_UTILS_VGG19_WEIGHTS, then Keras' cache, then a download",
+        )
+    check.add_argument(
+        "--size", type=int, default=128, help="long side of the check's stylization"
+    )
+    check.add_argument(
+        "--timing-size", type=int, default=256, help="image size of the timing table"
+    )
+    check.add_argument(
+        "--timing-iterations", type=int, default=5, help="iterations timed per row"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     layers = commands.add_parser("layers", help="print VGG19's layer table")

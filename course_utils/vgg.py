@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from course_utils import limits
 from course_utils.images import vgg_preprocess
+from course_utils.weights import NO_TOP, how_to_get
 
 NUM_CONVS_PER_BLOCK = (2, 2, 4, 4, 4)
 CONV_LAYERS = tuple(
@@ -48,12 +49,6 @@ STYLE_LAYERS = (
 
 CONTENT_LAYERS = ("block4_conv1",)
 """The report's content layer."""
-
-IMAGENET_WEIGHTS_URL = (
-    "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/"
-    "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-)
-"""Where Keras downloads the ImageNet VGG19 weights without the classifier."""
 
 PRECISIONS = ("auto", "float32", "bfloat16")
 """How VGG19 computes: "bfloat16" runs its convolutions in bfloat16 (weights
@@ -182,7 +177,7 @@ def weights_label(weights) -> str:
         raise FileNotFoundError(
             f"No VGG19 weights file at {path}. Pass weights='imagenet' to let "
             "Keras download it, or the path of the downloaded .h5 file "
-            f"(from {IMAGENET_WEIGHTS_URL})."
+            f"(from {NO_TOP.url})."
         )
     return str(path.resolve())
 
@@ -221,15 +216,38 @@ def _build_vgg19(label: str, seed: int) -> keras.Model:
             ) from err
         raise RuntimeError(
             "Could not download the ImageNet VGG19 weights (are you offline?).\n"
-            f"Get the file {IMAGENET_WEIGHTS_URL}\n"
-            "on a machine with internet and either copy it into "
-            "~/.keras/models/ (Keras then finds it) or pass its path as "
-            "weights='/path/to/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5'. "
-            "For a quick offline demo without real results use weights=None.\n"
-            f"Keras said: {err}"
+            f"{how_to_get(NO_TOP)}\n"
+            "In Python, pass the path as weights='/path/to/"
+            f"{NO_TOP.name}'. For a quick offline demo without real results use "
+            f"weights=None.\nKeras said: {err}"
         ) from err
     model.trainable = False
     model.weights_label = label
+    return model
+
+
+def vgg19_classifier(weights="imagenet", seed: int = 0) -> keras.Model:
+    """Build VGG19 with its ImageNet classifier, to check the preprocessing.
+
+    Classifying photos right is the proof that `vgg_preprocess` (RGB to BGR,
+    0-255, ImageNet means removed) feeds the weights what they were trained on.
+
+    Args:
+        weights: "imagenet" (Keras downloads the 549 MB file with the
+            classifier, `weights.WITH_TOP`), the path of that file, or
+            None / "random" for random weights seeded by `seed`.
+
+    Returns:
+        keras.Model mapping a VGG-preprocessed batch (B, 224, 224, 3) to the
+        probabilities of the 1000 ImageNet classes, (B, 1000). Not cached.
+    """
+    random = weights in (None, "random")
+    if random:
+        keras.utils.set_random_seed(seed)
+    model = keras.applications.VGG19(
+        include_top=True, weights=None if random else str(weights)
+    )
+    model.trainable = False
     return model
 
 

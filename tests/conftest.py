@@ -1,5 +1,7 @@
 """Shared fixtures. Tests never download anything: Keras gets an empty cache of
-its own, and download code is tested against a real HTTP server on 127.0.0.1."""
+its own, and download code is tested against a real HTTP server on 127.0.0.1.
+The exception is the online suite (tests/online, `pytest -m online`), which
+reads the user's real Keras cache, REAL_KERAS_HOME."""
 
 import contextlib
 import functools
@@ -11,6 +13,7 @@ from pathlib import Path
 
 # Before Keras is imported: a private, empty Keras home for the whole session,
 # so a user's cached ImageNet weights never change what the tests see.
+REAL_KERAS_HOME = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
 os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="course-utils-keras-")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -24,6 +27,15 @@ import tensorflow as tf  # noqa: E402
 tf.config.experimental.enable_tensor_float_32_execution(False)
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--weights",
+        metavar="PATH",
+        help="the online suite's no-top VGG19 weights file (else "
+        "$COURSE_UTILS_VGG19_WEIGHTS, then the Keras cache)",
+    )
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import tensorflow as tf
 from keras.src.legacy.saving import legacy_h5_format
 
 from course_utils import vgg
+from course_utils.weights import NO_TOP, keras_models_dir
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
@@ -172,8 +173,9 @@ def test_imagenet_offline_gives_one_clear_error(monkeypatch, closed_port_url):
         vgg.load_vgg19("imagenet")
     message = str(info.value)
     assert "Could not download the ImageNet VGG19 weights" in message
-    assert vgg.IMAGENET_WEIGHTS_URL in message
-    assert "~/.keras/models/" in message and "weights='/path/to" in message
+    assert NO_TOP.url in message
+    assert str(keras_models_dir() / NO_TOP.name) in message  # where Keras looks
+    assert "weights='/path/to" in message
 
 
 def test_imagenet_layer_table_at_224():
