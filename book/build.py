@@ -53,7 +53,6 @@ def main(argv=None) -> None:
     weights = notebook_weights() if args.weights is None else args.weights
     if weights not in (None, "imagenet", "random"):
         weights = str(Path(weights).resolve())  # the notebooks run in notebooks/
-    print(f"VGG19 weights: {weights or 'random'}", flush=True)
     weights = None if weights == "random" else weights
     parameters = yaml.safe_load(args.parameters.read_text()) if args.parameters else {}
     source, site = args.build / "book", args.build / "site"

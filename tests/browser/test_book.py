@@ -6,9 +6,9 @@ reader sees: the README as the front page, its table of contents listing the
 seven notebooks in order, and for each notebook a page with its title, with
 figures that loaded (every notebook but the playground, whose output is its
 widgets), and without error output: no traceback and no error cell. The
-notebooks run with random weights here, as in every test, so the one text
-allowed on stderr is the warning that VGG19's weights are random; any other
-stderr text fails the test. The browser loads nothing but the site (the CDN
+notebooks run with random weights here, as in the notebook tests, so the one
+text allowed on stderr is the warning that VGG19's weights are random; any
+other stderr text fails the test. The browser loads nothing but the site (the CDN
 scripts for maths and widgets are blocked). Screenshots of the front page and
 of notebook 04 go to test-artifacts/.
 """
