@@ -8,8 +8,8 @@ INSTALLED := $(VENV)/.installed
 # Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test test-online check weights test-envs lint bench release grade bench-grading \
-	notebooks-clean notebooks-check clean
+.PHONY: lab test test-online check weights test-envs lint bench book release grade \
+	bench-grading notebooks-clean notebooks-check clean
 
 # Jupyter refuses to run as root unless told (containers often run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -77,13 +77,27 @@ $(VENVS)/%/.installed: pyproject.toml .ci/%.txt
 	$(VENVS)/$*/bin/python -m ipykernel install --sys-prefix
 	touch $@
 
-lint: $(INSTALLED)  ## ruff on the package, the benchmarks, the tests and .ci; clean notebooks
-	$(BIN)/ruff check course_utils benchmarks tests .ci
-	$(BIN)/ruff format --check course_utils benchmarks tests .ci
+lint: $(INSTALLED)  ## ruff on the package, the benchmarks, the tests, .ci and book/; clean notebooks
+	$(BIN)/ruff check course_utils benchmarks tests .ci book
+	$(BIN)/ruff format --check course_utils benchmarks tests .ci book
 	$(MAKE) --no-print-directory notebooks-check
 
 bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (random weights)
 	$(BIN)/python -m benchmarks --weights random --json outputs/bench.json --plot outputs/bench.png
+
+# The course as a website (Jupyter Book 1, built offline): the README as the front
+# page, then every notebook executed, with its figures; book/build.py does the work.
+# The notebooks get the real weights where they can be had (VGG19_WEIGHTS=PATH,
+# $COURSE_UTILS_VGG19_WEIGHTS, the Keras cache, or COURSE_UTILS_ONLINE=1 to download
+# them), else random weights, and then every figure says so; VGG19_WEIGHTS=random forces
+# those. BOOK_PARAMETERS: a YAML file of papermill parameters per notebook; empty: the
+# notebooks' own sizes (notebook 05 takes about 6 minutes on a CPU);
+# tests/notebooks/small.yml: the tests' small sizes. BOOK_BUILD: the build folder;
+# the site is $(BOOK_BUILD)/site, made afresh.
+BOOK_BUILD ?= _build
+book: $(INSTALLED)  ## the notebooks, executed, as a website in _build/site/
+	$(BIN)/python book/build.py --build $(BOOK_BUILD)$(if $(VGG19_WEIGHTS), --weights \
+		"$(VGG19_WEIGHTS)")$(if $(BOOK_PARAMETERS), --parameters $(BOOK_PARAMETERS))
 
 release: $(INSTALLED)  ## student versions of the notebooks, in release/style_transfer/
 	$(BIN)/nbgrader generate_assignment style_transfer --force

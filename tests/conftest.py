@@ -3,6 +3,7 @@ its own, and download code is tested against a real HTTP server on 127.0.0.1.
 The exception is the online suite (tests/online, `pytest -m online`), which
 reads the user's real Keras cache, REAL_KERAS_HOME."""
 
+import contextlib
 import functools
 import http.server
 import os
@@ -51,12 +52,19 @@ def http_server(tmp_path):
     """Serve tmp_path/'served' on a free 127.0.0.1 port; yields (base_url, folder)."""
     folder = tmp_path / "served"
     folder.mkdir()
+    with serve(folder) as url:
+        yield url, folder
+
+
+@contextlib.contextmanager
+def serve(folder):
+    """Serve `folder` over HTTP on a free 127.0.0.1 port; yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", folder
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()

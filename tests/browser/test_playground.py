@@ -1,4 +1,4 @@
-"""The playground in a real JupyterLab, driven through Debian's Chromium.
+"""The playground in a real JupyterLab, driven through Chromium (see conftest.py).
 
 Starts its own JupyterLab on 127.0.0.1 (with a token, news off), opens
 notebook 06 with small parameters and random weights, runs all cells, and
@@ -25,17 +25,9 @@ import pytest
 
 from tests.conftest import REPO
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing; .ci/run installs it", pytrace=False)
-    pytest.skip(
-        f"needs Debian's Chromium at {CHROMIUM}: sudo apt-get install chromium",
-        allow_module_level=True,
-    )
 
 
 def free_port() -> int:
@@ -113,29 +105,15 @@ def wait_until_ready(url, token, server, seconds=90):
     raise TimeoutError("JupyterLab did not start")
 
 
-def test_playground_runs_and_stops_in_jupyterlab(jupyterlab):
+def test_playground_runs_and_stops_in_jupyterlab(chromium, jupyterlab):
     url, token = jupyterlab
     ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 1500})
-        try:
-            drive_playground(page, f"{url}/lab/tree/playground.ipynb?token={token}")
-        finally:
-            page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
-            browser.close()
+    page = chromium.new_page(viewport={"width": 1280, "height": 1500})
+    try:
+        drive_playground(page, f"{url}/lab/tree/playground.ipynb?token={token}")
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
+        page.close()
 
 
 # Widget parts whose text must be whole: ipywidgets cuts labels off with "..."

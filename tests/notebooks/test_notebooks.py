@@ -15,6 +15,7 @@ import json
 import nbformat
 import papermill
 import pytest
+import yaml
 from PIL import Image
 
 from course_utils.captions import note_in
@@ -23,47 +24,39 @@ from tests.conftest import REPO
 
 NOTEBOOKS = REPO / "notebooks"
 
-SMALL = {"SIZE": 64, "WEIGHTS": None}
+SMALL = yaml.safe_load((REPO / "tests" / "notebooks" / "small.yml").read_text())
+"""Each notebook's papermill parameters; tests/browser/test_book.py reads them too."""
+
 EXPECTED = {
-    "01_vgg19_architecture": (
-        {},
-        [f"feature_maps_block{b}_conv1.png" for b in range(1, 6)],
-    ),
-    "02_content_loss": ({"ITERATIONS": 3}, ["content_reconstruction.png"]),
-    "03_gram_matrix_and_style_loss": (
-        {"ITERATIONS": 3},
-        ["gram_heatmap.png", "style_reconstruction.png"],
-    ),
-    "04_total_loss_and_optimisation": (
-        {"ITERATIONS": 4, "SNAPSHOT_EVERY": 2},
-        [
-            "progress_grid.png",
-            "final.png",
-            "final_image.png",
-            "loss_curves.png",
-            "frames/iteration_00000.png",
-            "frames/iteration_00002.png",
-            "frames/iteration_00004.png",
-        ],
-    ),
-    "06_playground": ({"ITERATIONS": 2}, []),
-    "07_beyond_the_report": (
-        {"ITERATIONS": 4, "HIGHRES_SIZE": 128},
-        [
-            "colour_preservation.png",
-            "total_variation.png",
-            "style_blending.png",
-            "masks.png",
-            "style_scale.png",
-            "coarse_to_fine.png",
-            "optimisation.gif",
-        ],
-    ),
-    "05_experiments": (
-        {"ITERATIONS": 2, "TIMING_ITERATIONS": 2},
-        ["content_style_grid.png", "content_strength.png", "content_layer.png"],
-    ),
+    "01_vgg19_architecture": [f"feature_maps_block{b}_conv1.png" for b in range(1, 6)],
+    "02_content_loss": ["content_reconstruction.png"],
+    "03_gram_matrix_and_style_loss": ["gram_heatmap.png", "style_reconstruction.png"],
+    "04_total_loss_and_optimisation": [
+        "progress_grid.png",
+        "final.png",
+        "final_image.png",
+        "loss_curves.png",
+        "frames/iteration_00000.png",
+        "frames/iteration_00002.png",
+        "frames/iteration_00004.png",
+    ],
+    "06_playground": [],
+    "07_beyond_the_report": [
+        "colour_preservation.png",
+        "total_variation.png",
+        "style_blending.png",
+        "masks.png",
+        "style_scale.png",
+        "coarse_to_fine.png",
+        "optimisation.gif",
+    ],
+    "05_experiments": [
+        "content_style_grid.png",
+        "content_strength.png",
+        "content_layer.png",
+    ],
 }
+"""The files each notebook writes at the small sizes."""
 
 
 INPUTS_ONLY = {
@@ -86,13 +79,13 @@ print("FIGURES", json.dumps([figures.report(plt.figure(n)) for n in plt.get_fign
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_notebook_runs_and_writes_its_figures(name, tmp_path):
-    parameters, figures = EXPECTED[name]
+    figures = EXPECTED[name]
     source = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     source.cells.append(nbformat.v4.new_code_cell(CHECK_FIGURES))
     notebook = papermill.execute_notebook(
         source,
         tmp_path / f"{name}.ipynb",
-        parameters={**SMALL, **parameters, "OUTPUT_DIR": str(tmp_path)},
+        parameters={**SMALL[name], "OUTPUT_DIR": str(tmp_path)},
         cwd=NOTEBOOKS,
         kernel_name="python3",
         execution_timeout=300,
@@ -138,7 +131,8 @@ def test_notebook_runs_and_writes_its_figures(name, tmp_path):
 
 
 def test_every_notebook_is_executed_here():
-    assert sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")) == sorted(EXPECTED)
+    notebooks = sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
+    assert notebooks == sorted(EXPECTED) == sorted(SMALL)
 
 
 def _matplotlib_figure(path) -> bool:

@@ -28,7 +28,7 @@ def test_notebook_with_the_real_weights(name, no_top_weights, tmp_path, monkeypa
         execution_timeout=3600,
         progress_bar=False,
     )
-    figures = EXPECTED[name][1]
+    figures = EXPECTED[name]
     missing = [figure for figure in figures if not (tmp_path / figure).is_file()]
     assert not missing, f"{name} did not write {missing}"
     text = "".join(
