@@ -91,7 +91,7 @@ bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (ran
 # $COURSE_UTILS_VGG19_WEIGHTS, the Keras cache, or COURSE_UTILS_ONLINE=1 to download
 # them), else random weights, and then every figure says so; VGG19_WEIGHTS=random forces
 # those. BOOK_PARAMETERS: a YAML file of papermill parameters per notebook; empty: the
-# notebooks' own sizes (notebook 05 takes about 6 minutes on a CPU);
+# notebooks' own sizes (about 10 minutes on a 2-core CPU);
 # tests/notebooks/small.yml: the tests' small sizes. BOOK_BUILD: the build folder;
 # the site is $(BOOK_BUILD)/site, made afresh.
 BOOK_BUILD ?= _build
