@@ -84,3 +84,20 @@ def closed_port_url():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def no_internet(monkeypatch, closed_port_url):
+    """Every download goes through a proxy that is not there: the real offline
+    case, for downloads to any address."""
+    import urllib.request
+
+    for variable in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(variable, closed_port_url)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    # urllib keeps the opener (and its proxies) of its first download: start and
+    # end with none, so later tests' downloads see their own environment.
+    urllib.request.install_opener(None)
+    yield
+    urllib.request.install_opener(None)

@@ -30,13 +30,10 @@ GOOD = check.StylizationMeasures(
 
 
 @pytest.fixture
-def offline(monkeypatch, closed_port_url, tmp_path):
-    """No internet (every download goes to a proxy that is not there), an
-    empty Keras cache and no weights file given: the case of this machine."""
-    for variable in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
-        monkeypatch.setenv(variable, closed_port_url)
-    for variable in ("no_proxy", "NO_PROXY", "COURSE_UTILS_VGG19_WEIGHTS"):
-        monkeypatch.delenv(variable, raising=False)
+def offline(no_internet, monkeypatch, tmp_path):
+    """No internet, an empty Keras cache and no weights file given: the case
+    of this machine."""
+    monkeypatch.delenv("COURSE_UTILS_VGG19_WEIGHTS", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     return tmp_path / "keras" / "models"
 
