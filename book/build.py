@@ -10,7 +10,8 @@
 2. Run every notebook with papermill into DIR/book/notebooks, with the working
    directory notebooks/ as a student runs it (its files go to notebooks/outputs/),
    with the real VGG19 weights where they can be had
-   (course_utils.weights.notebook_weights), else with random weights.
+   (course_utils.weights.notebook_weights), else with random weights. The
+   exercises' solutions and graded tests keep their outputs but not their code.
 3. Build the HTML with Jupyter Book and copy it to DIR/site (index.html first).
 """
 
@@ -22,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import papermill
 import yaml
 
@@ -101,7 +103,26 @@ def run(notebook: Path, folder: Path, parameters: dict) -> None:
         )
     except papermill.PapermillExecutionError as error:
         sys.exit(f"{notebook.name} failed; see {folder / notebook.name}\n{error}")
+    hide_answers(folder / notebook.name)
     print(f"  {time.monotonic() - start:.0f} s", flush=True)
+
+
+def hide_answers(path: Path) -> None:
+    """Keep the exercises' solutions and graded tests off the public site.
+
+    Their cells (nbgrader's "solution" and "grade" cells) keep their outputs
+    but lose their code, by Jupyter Book's `remove-input` tag.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        grading = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and (
+            grading.get("solution") or grading.get("grade")
+        ):
+            tags = cell.metadata.setdefault("tags", [])
+            if "remove-input" not in tags:
+                tags.append("remove-input")
+    nbformat.write(notebook, path)
 
 
 if __name__ == "__main__":

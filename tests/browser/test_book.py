@@ -5,7 +5,8 @@ into a temporary folder), serves it over HTTP on 127.0.0.1 and checks what a
 reader sees: the README as the front page, its table of contents listing the
 seven notebooks in order, and for each notebook a page with its title, with
 figures that loaded (every notebook but the playground, whose output is its
-widgets), and without error output: no traceback and no error cell. The
+widgets), without the exercises' solutions and graded tests, and without error
+output: no traceback and no error cell. The
 notebooks run with random weights here, as in the notebook tests, so the one
 text allowed on stderr is the warning that VGG19's weights are random; any
 other stderr text fails the test. The browser loads nothing but the site (the CDN
@@ -120,6 +121,11 @@ def test_notebook_page_shows_its_figures_and_no_error(website, name):
     for stderr in page.locator("article .cell_output .output.stderr").all():
         rest = RANDOM_WEIGHTS_WARNING.sub("", stderr.locator("pre").text_content())
         assert not rest.strip(), f"{name}: unexpected stderr output: {rest[:500]}"
+
+    # Solutions and graded tests stay off the public site (their outputs stay).
+    html = page.content()
+    for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS"):
+        assert marker not in html, f"{name}: the page shows {marker!r}"
 
     if name == "04_total_loss_and_optimisation":
         ARTIFACTS.mkdir(exist_ok=True)
