@@ -77,21 +77,28 @@ print("FIGURES", json.dumps([figures.report(plt.figure(n)) for n in plt.get_fign
 """
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_notebook_runs_and_writes_its_figures(name, tmp_path):
-    figures = EXPECTED[name]
+def run_and_check_figures(name, parameters, folder, timeout):
+    """Run notebook `name` with papermill into `folder`, writing its files there.
+
+    Checks that it wrote the files of EXPECTED and that no figure it drew has
+    text overlapping or off the canvas.
+
+    Returns:
+        (the executed notebook, the text of all its outputs, the figure reports).
+    """
     source = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     source.cells.append(nbformat.v4.new_code_cell(CHECK_FIGURES))
     notebook = papermill.execute_notebook(
         source,
-        tmp_path / f"{name}.ipynb",
-        parameters={**SMALL[name], "OUTPUT_DIR": str(tmp_path)},
+        folder / f"{name}.ipynb",
+        parameters={**parameters, "OUTPUT_DIR": str(folder)},
         cwd=NOTEBOOKS,
         kernel_name="python3",
-        execution_timeout=300,
+        execution_timeout=timeout,
         progress_bar=False,
     )
-    missing = [figure for figure in figures if not (tmp_path / figure).is_file()]
+    figures = EXPECTED[name]
+    missing = [figure for figure in figures if not (folder / figure).is_file()]
     assert not missing, f"{name} did not write {missing}"
     text = "".join(
         output.get("text", "")
@@ -105,6 +112,12 @@ def test_notebook_runs_and_writes_its_figures(name, tmp_path):
         assert not figure["problems"], (
             f"{name}: {figure['titles']}: {figure['problems']}"
         )
+    return notebook, text, drawn
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_notebook_runs_and_writes_its_figures(name, tmp_path):
+    notebook, text, drawn = run_and_check_figures(name, SMALL[name], tmp_path, 300)
     unmarked = [figure["titles"] for figure in drawn if not figure["note"]]
     assert unmarked == INPUTS_ONLY.get(name, []), (
         f"{name}: figures without the random-weights note: {unmarked}"
