@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test test-online check weights test-envs lint bench book release grade \
+.PHONY: lab test test-online check weights test-envs lint bench book release collect grade \
 	bench-grading notebooks-clean notebooks-check clean
 
 # Jupyter refuses to run as root unless told (containers often run as root).
@@ -101,6 +101,10 @@ book: $(INSTALLED)  ## the notebooks, executed, as a website in _build/site/
 
 release: $(INSTALLED)  ## student versions of the notebooks, in release/style_transfer/
 	$(BIN)/nbgrader generate_assignment style_transfer --force
+
+# ZIP: the LMS's bulk download (Canvas or Moodle), or a folder of files
+collect: $(INSTALLED)  ## lay an LMS download out as submitted/<student>/style_transfer/
+	$(BIN)/python -m course_utils.grading.collect "$(ZIP)"
 
 # WORKERS=n: local Dask workers (default: one per core); SCHEDULER=tcp://host:8786: a Dask cluster
 grade: $(INSTALLED)  ## grade submitted/<student>/style_transfer/: gradebook, feedback, grades.csv, summary

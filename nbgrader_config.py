@@ -33,6 +33,8 @@ GRADING = "course_utils.grading"
 c.Autograde.exporter_class = f"{GRADING}.submission.SubmissionExporter"
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
+    # Colab and LMS submissions: copied cells, lost metadata, retyped cells
+    f"{GRADING}.repair.RepairCells",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     f"{GRADING}.preprocessors.CheckTestCells",  # changed or deleted test cells
@@ -57,5 +59,7 @@ c.GenerateFeedback.preprocessors = [
     f"{GRADING}.preprocessors.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# make collect: an LMS's bulk download (Canvas, Moodle, Drive names) into submitted/.
+c.ZipCollectApp.collector_plugin = f"{GRADING}.intake.LmsCollector"
 # grades.csv: a column per notebook, and each student's problems.
 c.ExportApp.plugin_class = f"{GRADING}.export.GradesCsv"

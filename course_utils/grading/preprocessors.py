@@ -16,6 +16,8 @@ formgrader all use them:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader import utils
@@ -38,20 +40,24 @@ class CheckTestCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         if nb.metadata.get(UNREADABLE_KEY):
             return nb, resources
-        cells, tests = gradebook_cells(resources["nbgrader"])
-        names = [name for name, _ in cells]
+        cells = released_cells(resources["nbgrader"])
+        names = [cell.name for cell in cells]
         positions = _positions(nb)
-        for order, (name, source) in enumerate(cells):
-            if name not in tests:
+        for order, cell in enumerate(cells):
+            if not cell.is_test:
                 continue
-            if name in positions:
-                submitted = nb.cells[positions[name]].source
-                if _normalised(submitted) != _normalised(released(source, self.config)):
-                    problems.record(nb, Problem(name, problems.TEST_CHANGED, RESTORED))
+            if cell.name in positions:
+                submitted = nb.cells[positions[cell.name]].source
+                if normalised(submitted) != normalised(
+                    released(cell.source, self.config)
+                ):
+                    problems.record(
+                        nb, Problem(cell.name, problems.TEST_CHANGED, RESTORED)
+                    )
                 continue
-            problems.record(nb, Problem(name, problems.TEST_DELETED, RESTORED))
+            problems.record(nb, Problem(cell.name, problems.TEST_DELETED, RESTORED))
             at = _insertion_point(names, order, positions, nb)
-            nb.cells.insert(at, test_cell(name, source, tests[name]))
+            nb.cells.insert(at, test_cell(cell))
             positions = _positions(nb)
         return nb, resources
 
@@ -59,49 +65,79 @@ class CheckTestCells(NbGraderPreprocessor):
 RESTORED = "It was restored and graded as the instructor wrote it."
 
 
-def gradebook_cells(info: dict):
-    """The notebook's nbgrader cells as the gradebook holds them.
+@dataclass(frozen=True)
+class ReleasedCell:
+    """One nbgrader cell of a notebook, as the gradebook holds it.
 
-    Returns:
-        ([(grade_id, source)] in the gradebook's order, {test grade_id:
-        points}); tests are the locked graded code cells, with their hidden
-        tests.
+    Attributes:
+        name: its grade_id.
+        cell_type: "code" or "markdown".
+        source: as the instructor wrote it: tests with their hidden tests,
+            solution cells as the students' stub.
+        locked: students may not change it.
+        solution: students write their answer in it.
+        points: a graded cell's points; None for cells that are not graded.
+    """
+
+    name: str
+    cell_type: str
+    source: str
+    locked: bool
+    solution: bool
+    points: float | None
+
+    @property
+    def is_test(self) -> bool:
+        """A locked graded code cell: an autograded test."""
+        return self.points is not None and self.locked and self.cell_type == "code"
+
+    def metadata(self) -> dict:
+        """The nbgrader metadata of this cell in the released notebook."""
+        nbgrader = {
+            "grade": self.points is not None,
+            "grade_id": self.name,
+            "locked": self.locked,
+            "schema_version": 3,
+            "solution": self.solution,
+            "task": False,
+        }
+        if self.points is not None:
+            nbgrader["points"] = self.points
+        locks = {"deletable": False, "editable": False} if self.locked else {}
+        return {**locks, "nbgrader": nbgrader}
+
+
+def released_cells(info: dict) -> list[ReleasedCell]:
+    """The notebook's nbgrader cells as the gradebook holds them, in order.
+
+    Args:
+        info: nbgrader's resources["nbgrader"] (db_url, notebook, assignment).
     """
     with Gradebook(info["db_url"]) as gradebook:
         source = gradebook.find_notebook(info["notebook"], info["assignment"])
         points = {cell.name: cell.max_score for cell in source.grade_cells}
-        cells = [(cell.name, cell.source) for cell in source.source_cells]
-        tests = {
-            cell.name: points[cell.name]
+        solutions = {cell.name for cell in source.solution_cells}
+        return [
+            ReleasedCell(
+                cell.name,
+                cell.cell_type,
+                cell.source,
+                cell.locked,
+                cell.name in solutions,
+                points.get(cell.name),
+            )
             for cell in source.source_cells
-            if cell.name in points and cell.locked and cell.cell_type == "code"
-        }
-    return cells, tests
+        ]
 
 
 def _positions(nb) -> dict:
     return {problems.cell_label(cell): i for i, cell in enumerate(nb.cells)}
 
 
-def test_cell(name: str, source: str, points: float) -> NotebookNode:
+def test_cell(cell: ReleasedCell) -> NotebookNode:
     """A locked test cell exactly as nbgrader's gradebook holds it (its
     checksum then matches, so OverwriteCells accepts it)."""
-    return new_code_cell(
-        source,
-        metadata={
-            "deletable": False,
-            "editable": False,
-            "nbgrader": {
-                "grade": True,
-                "grade_id": name,
-                "locked": True,
-                "points": points,
-                "schema_version": 3,
-                "solution": False,
-                "task": False,
-            },
-        },
-    )
+    return new_code_cell(cell.source, metadata=cell.metadata())
 
 
 def released(source: str, config=None) -> str:
@@ -114,7 +150,8 @@ def released(source: str, config=None) -> str:
     return cell.source
 
 
-def _normalised(source: str) -> str:
+def normalised(source: str) -> str:
+    """`source` without trailing spaces and surrounding blank lines."""
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 

@@ -26,6 +26,11 @@ TEST_CHANGED = "a test cell was changed"
 TEST_DELETED = "a test cell was deleted"
 USES_REFERENCE = "a solution calls the reference implementation"
 GRADING_FAILED = "grading failed"
+DUPLICATED = "a graded cell was there twice"
+METADATA_LOST = "a cell lost its nbgrader metadata"
+RETYPED = "a graded cell's type was changed"
+TWO_FILES = "two files for one notebook"
+OTHER_NAME = "notebook handed in under another name"
 
 
 @dataclass(frozen=True)
