@@ -5,6 +5,10 @@ submitted/ in parallel on Dask and prints a summary; `nbgrader_config.py`
 registers this package's preprocessors, so nbgrader's own commands and the
 formgrader in JupyterLab get the same protections:
 
+- `intake`, `collect`: an LMS's bulk download laid out as submitted/
+  (`make collect`).
+- `repair`: submitted cells matched to the released ones (copied cells, lost
+  metadata, Colab's nbformat 4.0).
 - `problems`: what went wrong in a submission, kept in the graded notebook.
 - `execute`: running a notebook so that a dead kernel or an endless loop
   costs only its own cells, under limits, and only the cells the tests need

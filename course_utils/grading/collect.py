@@ -55,15 +55,15 @@ def collect(course, assignment: str, download, echo=print) -> int:
             f"{download.name} is not a zip: give the LMS's bulk download "
             "(a .zip) or a folder of files."
         )
-    downloaded = course / "downloaded" / assignment
-    archive = downloaded / "archive"
+    record_path = intake.record_path(course, assignment)
+    archive = record_path.parent / "archive"
     shutil.rmtree(archive, ignore_errors=True)
     archive.mkdir(parents=True)
     if download.is_dir():
         shutil.copytree(download, archive, dirs_exist_ok=True)
     else:
         shutil.copy(download, archive)
-    (downloaded / intake.INTAKE).unlink(missing_ok=True)
+    record_path.unlink(missing_ok=True)
     completed = subprocess.run(
         [sys.executable, "-m", "nbgrader", "zip_collect", assignment, "--force"],
         cwd=course,
@@ -76,7 +76,7 @@ def collect(course, assignment: str, download, echo=print) -> int:
         tail = (completed.stderr.strip().splitlines() or ["(no output)"])[-1]
         echo(f"nbgrader zip_collect failed: {tail}")
         return 1
-    record = intake.read_intake(downloaded / intake.INTAKE)
+    record = intake.read_intake(record_path)
     submitted = Path(coursedir.root) / coursedir.submitted_directory
     for student in record.students:  # also those none of whose files fit
         (submitted / student / assignment).mkdir(parents=True, exist_ok=True)
@@ -88,11 +88,8 @@ def report(record: intake.Intake, source: str) -> str:
     """What a collect placed, renamed, and could not place."""
     lines = [f"Collected {source}: {len(record.students)} students"]
     for student, entry in sorted(record.students.items()):
-        ids = ", ".join(
-            f"{key} {entry[key]}" for key in ("lms_id", "submission_id") if entry[key]
-        )
         late = ", LATE" if entry["late"] else ""
-        where = f" ({entry['lms']} {ids}{late})" if entry["lms"] else ""
+        where = f" ({entry['lms']} id {entry['lms_id']}{late})" if entry["lms"] else ""
         lines.append(f"  {student}{where}: {len(entry['files'])} notebooks")
     if record.notes:
         lines.append(f"\nPlaced under another name ({len(record.notes)}):")

@@ -8,15 +8,22 @@ nbgrader's Execute, made safe for a whole class (registered in
   tests that need it (nbgrader would drop the student's whole assignment);
 - only the cells the tests depend on run (`dependencies`); a notebook without
   graded cells does not run at all;
-- the kernel runs under file-size and memory limits it cannot lift, and the
-  files it writes beside the notebook are deleted afterwards.
+- the kernel runs under file-size and memory limits it cannot lift, in a
+  folder of its own outside the course (a copy of the notebook's folder,
+  deleted afterwards), so walking up from where it runs reaches no gradebook
+  and no other student's work;
+- with `hold_gradebook` (set by `make grade` in each student's private course
+  copy) the gradebook file is held in this process's memory while the kernel
+  runs: there is no file for a student's cell to damage.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import resource
 import shutil
+import tempfile
 from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -56,6 +63,11 @@ class GradingExecute(Execute):
     max_memory_mb = Integer(
         8192, help="Address space the kernel may use, in MB (RLIMIT_AS)."
     ).tag(config=True)
+    hold_gradebook = Bool(
+        False,
+        help="Hold the gradebook file in memory while the kernel runs (only where "
+        "nothing else writes it meanwhile: `make grade`'s private course copies).",
+    ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         if nb.metadata.get(UNREADABLE_KEY):
@@ -66,31 +78,36 @@ class GradingExecute(Execute):
             return nb, resources
         self._needed = needed_cells(nb.cells)
         self._skip, self._running = {}, None
-        path = resources.get("metadata", {}).get("path")
-        before = set(Path(path).rglob("*")) if path else None
+        metadata = resources.setdefault("metadata", {})
+        path = metadata.get("path")
         try:
-            while True:
-                try:
-                    return super().preprocess(nb, resources, km)
-                except (DeadKernelError, _KernelStuck) as error:
-                    index = self._running
-                    if index is None or index in self._skip:
-                        raise
-                    self._skip[index] = _skip_reason(error, self.timeout)
-                    problem = problems.KERNEL_DIED
-                    if isinstance(error, _KernelStuck):
-                        problem = problems.TIMED_OUT
-                    label = problems.cell_label(nb.cells[index], index)
-                    problems.record(nb, Problem(label, problem, self._skip[index]))
-                    self.log.warning(
-                        "Cell %s: %s; running again without it", index, error
-                    )
-                    for cell in nb.cells:
-                        if cell.cell_type == "code":
-                            cell.outputs, cell.execution_count = [], None
+            with (
+                _own_folder(path) as metadata["path"],
+                _held(resources.get("nbgrader", {}).get("db_url"), self.hold_gradebook),
+            ):
+                return self._run(nb, resources, km)
         finally:
-            if path:
-                _delete_new_files(Path(path), before)
+            metadata["path"] = path
+
+    def _run(self, nb, resources, km):
+        """Run the notebook; run it again without a cell that killed the kernel."""
+        while True:
+            try:
+                return super().preprocess(nb, resources, km)
+            except (DeadKernelError, _KernelStuck) as error:
+                index = self._running
+                if index is None or index in self._skip:
+                    raise
+                self._skip[index] = _skip_reason(error, self.timeout)
+                problem = problems.KERNEL_DIED
+                if isinstance(error, _KernelStuck):
+                    problem = problems.TIMED_OUT
+                label = problems.cell_label(nb.cells[index], index)
+                problems.record(nb, Problem(label, problem, self._skip[index]))
+                self.log.warning("Cell %s: %s; running again without it", index, error)
+                for cell in nb.cells:
+                    if cell.cell_type == "code":
+                        cell.outputs, cell.execution_count = [], None
 
     async def async_start_new_kernel(self, **kwargs):
         await super().async_start_new_kernel(**kwargs)
@@ -183,10 +200,32 @@ def _fail_tests(nb, detail: str) -> None:
             cell.outputs = [_error("NotGraded", detail)]
 
 
-def _delete_new_files(folder: Path, before: set) -> None:
-    """Delete what a graded run wrote beside the notebook (frames, figures)."""
-    for path in sorted(set(folder.rglob("*")) - before, reverse=True):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.exists() or path.is_symlink():
-            path.unlink()
+@contextlib.contextmanager
+def _own_folder(path: str | None):
+    """Yield a new folder outside the course holding a copy of `path`'s files;
+    delete it afterwards with whatever the kernel wrote there."""
+    folder = tempfile.mkdtemp(prefix="graded-notebook-")
+    try:
+        if path:
+            shutil.copytree(path, folder, dirs_exist_ok=True, symlinks=True)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _held(db_url: str | None, hold: bool):
+    """With `hold`, keep the SQLite file of `db_url` in memory only, and
+    write it back afterwards (over whatever a kernel put in its place)."""
+    prefix = "sqlite:///"
+    if not (hold and db_url and db_url.startswith(prefix)):
+        yield
+        return
+    path = Path(db_url[len(prefix) :])
+    content = path.read_bytes()
+    path.unlink()
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        path.write_bytes(content)

@@ -16,7 +16,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import ExportPlugin
 
-from course_utils.grading import problems
+from course_utils.grading import intake, problems
 
 
 @dataclass
@@ -37,7 +37,9 @@ class StudentRow:
 
 
 def class_rows(gradebook: Gradebook, coursedir: CourseDirectory, assignment: str):
-    """Return ([graded notebook names], [StudentRow]) for every student."""
+    """Return ([graded notebook names], [StudentRow]) for every student; a
+    student's problems include what `make collect` noted at intake."""
+    notes = intake.read_intake(intake.record_path(coursedir.root, assignment)).notes
     maxima = {
         n.name: n.max_score for n in gradebook.find_assignment(assignment).notebooks
     }
@@ -60,7 +62,11 @@ def class_rows(gradebook: Gradebook, coursedir: CourseDirectory, assignment: str
             graded = coursedir.format_path(
                 coursedir.autograded_directory, student, assignment
             )
-            row.problems = problems.for_student(Path(graded), folder, list(maxima))
+            row.problems = [
+                (note["notebook"], problems.Problem("", note["reason"], note["detail"]))
+                for note in notes
+                if note["student"] == student
+            ] + problems.for_student(Path(graded), folder, list(maxima))
         else:
             row.problems = [
                 ("", problems.Problem("", problems.MISSING, "Nothing was submitted."))

@@ -8,7 +8,7 @@ collect ZIP=...` runs it through `collect`). For each file it reads
 
 - who sent it, from the LMS's prefix:
   Canvas ``smithjane_12345_67890_file.ipynb`` (``smithjane_LATE_12345_...``
-  when late; user id, then submission id) and Moodle
+  when late; user id, then the file's attachment id) and Moodle
   ``Jane Smith_4321_assignsubmission_file_file.ipynb`` (participant id; also
   as a folder of that name, "download submissions in folders"), or else the
   folder the file sits in;
@@ -40,7 +40,7 @@ INTAKE = "intake.json"
 """The intake record: downloaded/<assignment>/intake.json."""
 
 CANVAS = re.compile(
-    r"(?P<name>[a-z0-9\-]+?)_(?P<late>LATE_)?(?P<lms_id>\d+)_(?P<submission_id>\d+)"
+    r"(?P<name>[a-z0-9\-]+?)_(?P<late>LATE_)?(?P<lms_id>\d+)_(?P<attachment_id>\d+)"
     r"_(?P<file>.+)"
 )
 MOODLE = re.compile(
@@ -60,7 +60,7 @@ class Upload:
         lms: "canvas", "moodle" or "" (a folder per student).
         name: the student's name as the LMS wrote it.
         lms_id: Canvas's user id or Moodle's participant id ("" otherwise).
-        submission_id: Canvas's submission id ("" otherwise).
+        attachment_id: Canvas's id of the uploaded file ("" otherwise).
         late: the LMS marked the submission late (Canvas's LATE).
         original: the file's name as the student uploaded it.
         notebook: the released notebook it is graded as, or "".
@@ -73,7 +73,7 @@ class Upload:
     lms: str = ""
     name: str = ""
     lms_id: str = ""
-    submission_id: str = ""
+    attachment_id: str = ""
     late: bool = False
     original: str = ""
     notebook: str = ""
@@ -85,7 +85,9 @@ class Upload:
 class Intake:
     """What one collect placed, and what it could not."""
 
-    students: dict = field(default_factory=dict)  # {student: {lms fields, files}}
+    students: dict = field(default_factory=dict)
+    """{student: {"lms", "name", "lms_id", "late", "files": {notebook:
+    {"file": name uploaded, "attachment_id": Canvas's id of it}}}}."""
     unplaced: list = field(default_factory=list)  # [{file, student, reason}]
     notes: list = field(default_factory=list)  # [{student, notebook, reason, detail}]
 
@@ -109,7 +111,7 @@ def read_upload(path: Path, tops: set) -> Upload:
             if match and match["file"]:
                 upload.lms, upload.name = lms, match["name"]
                 upload.lms_id = match["lms_id"]
-                upload.submission_id = match.groupdict().get("submission_id") or ""
+                upload.attachment_id = match.groupdict().get("attachment_id") or ""
                 upload.late = bool(match.groupdict().get("late"))
                 upload.original = match["file"]
                 return upload
@@ -231,7 +233,10 @@ def plan(
         else:
             kept[key] = upload
     for upload in kept.values():
-        intake.students[upload.student]["files"][upload.notebook] = upload.original
+        intake.students[upload.student]["files"][upload.notebook] = {
+            "file": upload.original,
+            "attachment_id": upload.attachment_id,
+        }
         if upload.how == "content" or upload.original != f"{upload.notebook}.ipynb":
             how = "its cells" if upload.how == "content" else "its name"
             detail = f"{upload.original!r} was graded as {upload.notebook} ({how})"
@@ -265,7 +270,6 @@ def _record(upload: Upload) -> dict:
         "lms": upload.lms,
         "name": upload.name,
         "lms_id": upload.lms_id,
-        "submission_id": upload.submission_id,
         "late": False,
         "files": {},
     }
@@ -300,6 +304,11 @@ def _name_students(uploads: list[Upload]) -> None:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "student"
+
+
+def record_path(course, assignment: str) -> Path:
+    """Where `make collect` leaves the intake record of `assignment`."""
+    return Path(course) / "downloaded" / assignment / INTAKE
 
 
 def write_intake(path: Path, intake: Intake) -> None:

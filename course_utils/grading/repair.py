@@ -13,6 +13,8 @@ each released nbgrader cell to a submitted cell:
   solution cell by the names its stub defines (`def gram_matrix`), looked for
   between the matched cells around it. The released metadata is put back.
 
+Cells without ids (Colab saves nbformat 4.0) are given ids.
+
 A graded cell whose type a student changed is listed; nbgrader's
 OverwriteCells turns it back and runs it. Every repair is recorded as a
 problem, shown to the instructor and in the student's feedback; it costs
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import ast
 
+from nbformat.v4.nbbase import random_cell_id
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from course_utils.grading import problems
@@ -41,6 +44,7 @@ class RepairCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         if nb.metadata.get(UNREADABLE_KEY):
             return nb, resources
+        _give_ids(nb)
         cells = released_cells(resources["nbgrader"])
         _keep_last_copies(nb, {cell.name for cell in cells})
         for order, cell in enumerate(cells):
@@ -94,6 +98,19 @@ class RepairCells(NbGraderPreprocessor):
                 i for i in candidates if normalised(nb.cells[i].source) == visible
             ]
         return matches[-1] if matches else None
+
+
+def _give_ids(nb) -> None:
+    """Cell ids (nbformat 4.5) for a notebook saved without them, as Colab
+    saves nbformat 4.0: nbgrader checks a retyped cell against 4.5's schema."""
+    if nb.nbformat_minor >= 5 and all("id" in cell for cell in nb.cells):
+        return
+    nb.nbformat_minor = max(nb.nbformat_minor, 5)
+    taken = {cell.get("id") for cell in nb.cells}
+    for cell in nb.cells:
+        if "id" not in cell:
+            cell.id = next(i for i in iter(random_cell_id, None) if i not in taken)
+            taken.add(cell.id)
 
 
 def _keep_last_copies(nb, names: set) -> None:

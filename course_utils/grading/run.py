@@ -28,7 +28,8 @@ from nbgrader.coursedir import CourseDirectory
 
 from course_utils.grading import unit
 from course_utils.grading.export import class_rows
-from course_utils.grading.problems import GRADING_FAILED, Problem
+from course_utils.grading.intake import read_intake, record_path
+from course_utils.grading.problems import GRADING_FAILED, OTHER_NAME, TWO_FILES, Problem
 
 
 class GradingError(RuntimeError):
@@ -146,13 +147,21 @@ def summary(
     lines.append("")
     if not attention:
         lines.append("Needs attention: nothing.")
-        return "\n".join(lines)
-    lines.append(f"Needs attention ({len(attention)}):")
+    else:
+        lines.append(f"Needs attention ({len(attention)}):")
     for student, notebook, problem in attention:
         where = ", ".join(part for part in (notebook, problem.cell) if part)
-        detail = f" ({problem.detail})" if problem.reason == GRADING_FAILED else ""
+        detail = f" ({problem.detail})" if problem.reason in _DETAILED else ""
         lines.append(f"  {student}  {where}: {problem.reason}{detail}")
+    unplaced = read_intake(record_path(coursedir.root, assignment)).unplaced
+    if unplaced:
+        lines.append(f"\nFiles make collect could not place ({len(unplaced)}):")
+        lines += [f"  {entry['file']}: {entry['reason']}" for entry in unplaced]
     return "\n".join(lines)
+
+
+_DETAILED = {GRADING_FAILED, TWO_FILES, OTHER_NAME}
+"""Reasons whose summary line also gives the detail (which file, which error)."""
 
 
 def _students(coursedir: CourseDirectory, assignment: str) -> list[str]:

@@ -23,6 +23,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
@@ -30,7 +31,13 @@ from nbgrader.utils import temp_attrs
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
+from course_utils.grading import intake, problems
+
 GRADEBOOK = "gradebook.db"
+PRIVATE_CONFIG = """
+# make grade's private copy of the course: nothing else writes this gradebook
+c.GradingExecute.hold_gradebook = True
+"""
 
 
 @dataclass
@@ -85,25 +92,67 @@ def grade_student(
     result = StudentResult(student)
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as scratch:
         scratch = Path(scratch)
-        shutil.copy(course / "nbgrader_config.py", scratch)
+        config = (course / "nbgrader_config.py").read_text()
+        (scratch / "nbgrader_config.py").write_text(f"{config}\n{PRIVATE_CONFIG}")
         (scratch / GRADEBOOK).write_bytes(gradebook)
-        (scratch / names.source_directory).symlink_to(course / names.source_directory)
-        submitted = scratch / names.submitted_directory
-        submitted.mkdir()
-        (submitted / student).symlink_to(course / names.submitted_directory / student)
+        copy = scratch / names.submitted_directory / student
+        shutil.copytree(course / names.submitted_directory / student, copy)
+        released = course / names.release_directory / assignment
+        _graded_names(
+            copy / assignment, released, _notebook_names(gradebook, assignment)
+        )
         env = {**nbgrader_environment(), **_thread_limits(threads)}
 
-        failed = _run_here(scratch, env, timeout, assignment, student)
-        result.failed = failed
-        if "*" not in failed:
-            result.grades, result.timestamp = read_grades(
-                scratch / GRADEBOOK, assignment, student
-            )
+        if list((copy / assignment).glob("*.ipynb")):  # else nothing to grade
+            result.failed = _run_here(scratch, env, timeout, assignment, student)
+            if "*" not in result.failed:
+                result.grades, result.timestamp = read_grades(
+                    scratch / GRADEBOOK, assignment, student
+                )
         for folder in (names.autograded_directory, names.feedback_directory):
             student_folder = Path(folder) / student / assignment
             _replace(scratch / student_folder, course / student_folder)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _notebook_names(gradebook: bytes, assignment: str) -> list[str]:
+    """The assignment's notebook names, from the gradebook's bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / GRADEBOOK
+        path.write_bytes(gradebook)
+        with Gradebook(f"sqlite:///{path}") as book:
+            return [nb.name for nb in book.find_assignment(assignment).notebooks]
+
+
+def _graded_names(folder: Path, released: Path, names: list[str]) -> None:
+    """Rename each notebook in `folder` whose name is not a released one to the
+    released notebook it is (by name, else by content), and record that in it.
+    A notebook that is none, or whose place is taken, keeps its name (nbgrader
+    then leaves it out)."""
+    release = {
+        path.stem: nbformat.read(path, as_version=4)
+        for path in sorted(released.glob("*.ipynb"))
+    }
+    for path in sorted(folder.glob("*.ipynb")):
+        if path.stem in names:
+            continue
+        name = intake.notebook_for_name(path.name, names)
+        how = "its name"
+        if not name:
+            name, how = intake.notebook_for_content(path, release), "its cells"
+        target = folder / f"{name}.ipynb"
+        if not name or target.exists():
+            continue
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # unreadable: graded as such under its new name
+            path.rename(target)
+            continue
+        detail = f"{path.name!r} was graded as {name} ({how})"
+        problems.record(nb, problems.Problem("", problems.OTHER_NAME, detail))
+        nbformat.write(nb, target)
+        path.unlink()
 
 
 def course_directory(course: Path) -> CourseDirectory:
@@ -161,7 +210,9 @@ def record_grades(db_url: str, assignment: str, result: StudentResult) -> None:
         if not result.grades:  # nothing graded: no stale scores either
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
-                    grade.auto_score, grade.needs_manual_grade = None, True
+                    # no notebook handed in scores 0; one nbgrader failed on, by hand
+                    grade.auto_score = None if result.failed else 0.0
+                    grade.needs_manual_grade = bool(result.failed)
         for name, entries in result.grades.items():
             notebook = gradebook.find_submission_notebook(
                 name, assignment, result.student
