@@ -64,7 +64,7 @@ class Upload:
         late: the LMS marked the submission late (Canvas's LATE).
         original: the file's name as the student uploaded it.
         notebook: the released notebook it is graded as, or "".
-        how: "name" or "content": how `notebook` was found.
+        how: "its name" or "its cells": how `notebook` was found.
         copy: Drive's (N) or Canvas's -N on the name: the higher, the later.
     """
 
@@ -139,6 +139,38 @@ def plain_name(file_name: str) -> tuple[str, int]:
             stem = stem[: match.start()].strip()
         if stem == before:
             return re.sub(r"[\W_]+", "", stem).lower(), copy
+
+
+def read_release(folder: Path) -> dict:
+    """{notebook name: NotebookNode} of the released notebooks in `folder`."""
+    return {
+        path.stem: nbformat.read(path, as_version=4)
+        for path in sorted(Path(folder).glob("*.ipynb"))
+    }
+
+
+def released_notebook(
+    file_name: str, path: Path, release: dict, names: list[str] | None = None
+) -> tuple[str, str]:
+    """Which released notebook a file is: (name, "its name" or "its cells"),
+    or ("", "") when neither its name nor its cells tell.
+
+    Args:
+        file_name: the name the student gave the file.
+        path: the file.
+        release: {notebook name: released NotebookNode} (`read_release`).
+        names: the notebook names to match by name (default: `release`'s).
+    """
+    found = notebook_for_name(file_name, list(release) if names is None else names)
+    if found:
+        return found, "its name"
+    found = notebook_for_content(path, release)
+    return (found, "its cells") if found else ("", "")
+
+
+def other_name(file_name: str, notebook: str, how: str) -> str:
+    """The detail of an OTHER_NAME problem."""
+    return f"{file_name!r} was graded as {notebook} ({how})"
 
 
 def notebook_for_name(file_name: str, released: list[str]) -> str:
@@ -237,9 +269,8 @@ def plan(
             "file": upload.original,
             "attachment_id": upload.attachment_id,
         }
-        if upload.how == "content" or upload.original != f"{upload.notebook}.ipynb":
-            how = "its cells" if upload.how == "content" else "its name"
-            detail = f"{upload.original!r} was graded as {upload.notebook} ({how})"
+        if upload.original != f"{upload.notebook}.ipynb":
+            detail = other_name(upload.original, upload.notebook, upload.how)
             intake.notes.append(_note(upload, problems.OTHER_NAME, detail))
     return list(kept.values()), intake
 
@@ -252,13 +283,9 @@ def _place(upload: Upload, released: dict) -> str:
         return (
             "no student in its name (neither a Canvas nor a Moodle file name) or folder"
         )
-    upload.notebook, upload.how = (
-        notebook_for_name(upload.original, list(released)),
-        "name",
+    upload.notebook, upload.how = released_notebook(
+        upload.original, upload.path, released
     )
-    if not upload.notebook:
-        upload.notebook = notebook_for_content(upload.path, released)
-        upload.how = "content"
     if not upload.notebook:
         return "matches no released notebook by name or by its cells"
     upload.copy = plain_name(upload.original)[1]
@@ -358,10 +385,7 @@ class LmsCollector(FileNameCollectorPlugin):
                 app.coursedir.release_directory, ".", app.coursedir.assignment_id
             )
         )
-        released = {
-            path.stem: nbformat.read(path, as_version=4)
-            for path in sorted(released_folder.glob("*.ipynb"))
-        }
+        released = read_release(released_folder)
         files = [path for path in root.rglob("*") if path.is_file()]
         uploads, intake = plan(files, root, released, tops)
         write_intake(root.parent / INTAKE, intake)

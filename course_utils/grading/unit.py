@@ -99,7 +99,9 @@ def grade_student(
         shutil.copytree(course / names.submitted_directory / student, copy)
         released = course / names.release_directory / assignment
         _graded_names(
-            copy / assignment, released, _notebook_names(gradebook, assignment)
+            copy / assignment,
+            released,
+            _notebook_names(scratch / GRADEBOOK, assignment),
         )
         env = {**nbgrader_environment(), **_thread_limits(threads)}
 
@@ -116,13 +118,10 @@ def grade_student(
     return result
 
 
-def _notebook_names(gradebook: bytes, assignment: str) -> list[str]:
-    """The assignment's notebook names, from the gradebook's bytes."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / GRADEBOOK
-        path.write_bytes(gradebook)
-        with Gradebook(f"sqlite:///{path}") as book:
-            return [nb.name for nb in book.find_assignment(assignment).notebooks]
+def _notebook_names(path: Path, assignment: str) -> list[str]:
+    """The assignment's notebook names, from the gradebook at `path`."""
+    with Gradebook(f"sqlite:///{path}") as book:
+        return [nb.name for nb in book.find_assignment(assignment).notebooks]
 
 
 def _graded_names(folder: Path, released: Path, names: list[str]) -> None:
@@ -130,17 +129,11 @@ def _graded_names(folder: Path, released: Path, names: list[str]) -> None:
     released notebook it is (by name, else by content), and record that in it.
     A notebook that is none, or whose place is taken, keeps its name (nbgrader
     then leaves it out)."""
-    release = {
-        path.stem: nbformat.read(path, as_version=4)
-        for path in sorted(released.glob("*.ipynb"))
-    }
+    release = intake.read_release(released)
     for path in sorted(folder.glob("*.ipynb")):
         if path.stem in names:
             continue
-        name = intake.notebook_for_name(path.name, names)
-        how = "its name"
-        if not name:
-            name, how = intake.notebook_for_content(path, release), "its cells"
+        name, how = intake.released_notebook(path.name, path, release, names)
         target = folder / f"{name}.ipynb"
         if not name or target.exists():
             continue
@@ -149,7 +142,7 @@ def _graded_names(folder: Path, released: Path, names: list[str]) -> None:
         except Exception:  # unreadable: graded as such under its new name
             path.rename(target)
             continue
-        detail = f"{path.name!r} was graded as {name} ({how})"
+        detail = intake.other_name(path.name, name, how)
         problems.record(nb, problems.Problem("", problems.OTHER_NAME, detail))
         nbformat.write(nb, target)
         path.unlink()
