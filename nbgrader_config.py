@@ -63,3 +63,16 @@ c.GenerateFeedback.preprocessors = [
 c.ZipCollectApp.collector_plugin = f"{GRADING}.intake.LmsCollector"
 # grades.csv: a column per notebook, and each student's problems.
 c.ExportApp.plugin_class = f"{GRADING}.export.GradesCsv"
+# For a class collected from Canvas or Moodle, make grade also writes
+# canvas_grades.csv or moodle_grades.csv and a zip of feedback pages
+# (course_utils.grading.lms). Canvas: name the column as Canvas's own
+# gradebook export titles the assignment, e.g. "Style transfer (123456)".
+c.CanvasExport.column = ""
+
+# The late policy: percent of the score taken per day late (0: none). How
+# late comes from timestamp.txt and the due date in the gradebook
+# (nbgrader db assignment add style_transfer --duedate="2026-12-01 17:00:00");
+# a file Canvas marked LATE counts as late_flag_days after the due date.
+c.AssignLatePenalties.plugin_class = f"{GRADING}.late.PercentPerDay"
+c.PercentPerDay.percent_per_day = 0.0
+c.LmsCollector.late_flag_days = 1.0

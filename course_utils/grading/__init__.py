@@ -13,11 +13,16 @@ formgrader in JupyterLab get the same protections:
 - `execute`: running a notebook so that a dead kernel or an endless loop
   costs only its own cells, under limits, and only the cells the tests need
   (`dependencies`).
+- `genuine`: the tests judge with the genuine numpy, TensorFlow and package
+  functions, whatever a cell rebound; a cell that reaches for the course's
+  files is listed.
 - `preprocessors`: restored test cells, reference calls found, capped
   outputs, feedback without hidden tests' source.
 - `submission`: reads a notebook that is not valid JSON as an empty one.
 - `unit`: grades one student in a private course copy (one Dask task).
 - `run`: the whole class: Dask, the gradebook, feedback, grades.csv, summary.
+- `lms`: grades and feedback in the files Canvas and Moodle take back.
+- `late`: the late policy, a percentage per day late.
 
 Needs nbgrader and dask (`pip install course-utils[instructor]`); students'
 `import course_utils` does not load it.

@@ -91,6 +91,18 @@ def report(record: intake.Intake, source: str) -> str:
         late = ", LATE" if entry["late"] else ""
         where = f" ({entry['lms']} id {entry['lms_id']}{late})" if entry["lms"] else ""
         lines.append(f"  {student}{where}: {len(entry['files'])} notebooks")
+    late = [student for student, entry in record.students.items() if entry["late"]]
+    if late and record.late_stamp:
+        lines.append(
+            f"\nMarked LATE ({len(late)}): counted as handed in {record.late_stamp} "
+            f"(due {record.due}) for the late policy."
+        )
+    elif late:
+        lines.append(
+            f"\nMarked LATE ({len(late)}), but the gradebook has no due date, so no "
+            "late policy applies. Set one (nbgrader db assignment add "
+            "style_transfer --duedate='2026-12-01 17:00:00') and collect again."
+        )
     if record.notes:
         lines.append(f"\nPlaced under another name ({len(record.notes)}):")
         lines += [

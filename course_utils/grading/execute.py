@@ -14,12 +14,17 @@ nbgrader's Execute, made safe for a whole class (registered in
   and no other student's work;
 - with `hold_gradebook` (set by `make grade` in each student's private course
   copy) the gradebook file is held in this process's memory while the kernel
-  runs: there is no file for a student's cell to damage.
+  runs: there is no file for a student's cell to damage;
+- the tests judge with the genuine numpy, TensorFlow and `course_utils`
+  functions, whatever a cell rebound, and a cell that rebinds them or
+  reaches for the course's files is listed (`genuine`).
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import builtins
 import contextlib
 import resource
 import shutil
@@ -31,10 +36,11 @@ from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader import utils
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
-from course_utils.grading import problems
+from course_utils.grading import genuine, problems
 from course_utils.grading.dependencies import needed_cells
 from course_utils.grading.problems import UNREADABLE_KEY, Problem
 
@@ -68,6 +74,11 @@ class GradingExecute(Execute):
         help="Hold the gradebook file in memory while the kernel runs (only where "
         "nothing else writes it meanwhile: `make grade`'s private course copies).",
     ).tag(config=True)
+    protected_courses = List(
+        Unicode(),
+        help="Course folders besides the one being graded whose gradebook and "
+        "submissions a kernel must not reach (`make grade`: the real course).",
+    ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         if nb.metadata.get(UNREADABLE_KEY):
@@ -78,8 +89,14 @@ class GradingExecute(Execute):
             return nb, resources
         self._needed = needed_cells(nb.cells)
         self._skip, self._running = {}, None
+        _rebound_in_source(nb)
         metadata = resources.setdefault("metadata", {})
         path = metadata.get("path")
+        self._preamble = _preamble(
+            resources.get("nbgrader", {}).get("db_url"),
+            self.protected_courses,
+            CourseDirectory(config=self.config),
+        )
         try:
             with (
                 _own_folder(path) as metadata["path"],
@@ -110,6 +127,8 @@ class GradingExecute(Execute):
                         cell.outputs, cell.execution_count = [], None
 
     async def async_start_new_kernel(self, **kwargs):
+        arguments = [a for a in self.extra_arguments if not a.startswith(_EXEC_LINES)]
+        self.extra_arguments = [*arguments, self._preamble]
         await super().async_start_new_kernel(**kwargs)
         pid = self.km.provisioner.pid
         for limit, megabytes in (
@@ -127,12 +146,19 @@ class GradingExecute(Execute):
             cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
             return cell
         self._running = cell_index
+        is_test = utils.is_grade(cell) and not utils.is_solution(cell)
+        found = []
+        if is_test and cell.cell_type == "code":
+            found += await self._ask_genuine(f"guard({_names_read(cell.source)!r})")
         try:
             cell = await super().async_execute_cell(
                 cell, cell_index, execution_count, **kw
             )
         except CellTimeoutError as error:  # interrupted, but its output never ended
             raise _KernelStuck(f"cell {cell_index} ignored the interrupt") from error
+        if cell.cell_type == "code":
+            found += await self._ask_genuine("check()")
+        _record_found(self.nb, cell, cell_index, found, is_test)
         timed_out = [
             output
             for output in cell.get("outputs", [])
@@ -158,6 +184,26 @@ class GradingExecute(Execute):
     start_new_kernel = run_sync(async_start_new_kernel)
     execute_cell = run_sync(async_execute_cell)
 
+    async def _ask_genuine(self, call: str) -> list[tuple[str, str]]:
+        """Call `genuine.<call>` in the kernel, without a trace in the
+        notebook; its answer, or ("unchecked", why) when it could not run."""
+        expression = f"__import__({genuine.__name__!r}, fromlist=['_']).{call}"
+        try:
+            reply = await self.kc.execute(
+                "",
+                silent=True,
+                store_history=False,
+                user_expressions={"found": expression},
+                reply=True,
+                timeout=self.grace,
+            )
+        except (TimeoutError, RuntimeError):
+            return []  # the kernel is gone or busy: the cell's own outcome tells
+        answer = reply["content"].get("user_expressions", {}).get("found", {})
+        if answer.get("status") != "ok":
+            return [("unchecked", answer.get("ename", "no answer"))]
+        return ast.literal_eval(answer["data"]["text/plain"])
+
     async def _answers(self) -> bool:
         """True once the kernel answers again after an interrupt."""
         try:
@@ -169,6 +215,85 @@ class GradingExecute(Execute):
 
 class _KernelStuck(RuntimeError):
     """The kernel did not stop a timed-out cell when interrupted."""
+
+
+_EXEC_LINES = "--IPKernelApp.exec_lines="
+
+
+def _preamble(db_url: str | None, others: list[str], names: CourseDirectory) -> str:
+    """The kernel argument that starts `genuine` before any student code,
+    protecting the course being graded (the gradebook's folder) and `others`."""
+    prefix = "sqlite:///"
+    roots = list(others)
+    if db_url and db_url.startswith(prefix):
+        roots.append(str(Path(db_url[len(prefix) :]).resolve().parent))
+    folders = [
+        str(Path(root) / getattr(names, f"{kind}_directory"))
+        for root in roots
+        for kind in ("source", "release", "submitted", "autograded", "feedback")
+    ]
+    call = f"start({folders!r}, {roots!r})"
+    return f"{_EXEC_LINES}__import__({genuine.__name__!r}, fromlist=['_']).{call}"
+
+
+def _rebound_in_source(nb) -> None:
+    """Record the cells whose source rebinds what the tests judge with."""
+    code = [
+        (index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"
+    ]
+    imported = {}
+    for _, cell in code:
+        imported.update(genuine.imports_in_source(cell.source))
+    for index, cell in code:
+        if utils.is_grade(cell) and not utils.is_solution(cell):
+            continue  # a test cell is restored from the release anyway
+        rebound = genuine.rebound_in_source(cell.source, imported)
+        if rebound:
+            detail = (
+                f"It rebinds {', '.join(rebound)}. The tests ran with the genuine ones."
+            )
+            label = problems.cell_label(cell, index)
+            problems.record(nb, Problem(label, problems.REBINDS, detail))
+
+
+def _names_read(source: str) -> list[str]:
+    """The names a test cell reads that mean a module (np) or a builtin."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return sorted(read & {*genuine.MODULE_ALIASES, *dir(builtins)})
+
+
+_FOUND = {
+    # kind: (reason, detail for the names found, "{when}" filled in)
+    "rebinds": (
+        problems.REBINDS,
+        "{names} rebound {when}. The tests ran with the genuine ones.",
+    ),
+    "reaches": (
+        problems.REACHES,
+        "It tried to list, read or change the course's "
+        "gradebook or submissions ({names}), outside its own folder.",
+    ),
+    "unchecked": (
+        problems.REBINDS,
+        "The check that the tests judge with the "
+        "genuine functions could not run in this kernel ({names}).",
+    ),
+}
+
+
+def _record_found(nb, cell, index: int, found, is_test: bool) -> None:
+    """Record what `genuine` found in the kernel around one cell."""
+    when = "while this test ran" if is_test else "by this cell"
+    for kind, (reason, detail) in _FOUND.items():
+        names = sorted({what for found_kind, what in found if found_kind == kind})
+        if names:
+            text = detail.format(names=", ".join(names), when=when)
+            label = problems.cell_label(cell, index)
+            problems.record(nb, Problem(label, reason, text))
 
 
 def _skip_reason(error, timeout: int) -> str:

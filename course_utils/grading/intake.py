@@ -28,10 +28,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import nbformat
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import FileNameCollectorPlugin
+from traitlets import Float
 
 from course_utils.grading import problems
 from course_utils.grading.preprocessors import normalised
@@ -90,6 +93,8 @@ class Intake:
     {"file": name uploaded, "attachment_id": Canvas's id of it}}}}."""
     unplaced: list = field(default_factory=list)  # [{file, student, reason}]
     notes: list = field(default_factory=list)  # [{student, notebook, reason, detail}]
+    due: str = ""  # the assignment's due date in the gradebook, if any
+    late_stamp: str = ""  # the time given to files the LMS marked LATE
 
 
 def read_upload(path: Path, tops: set) -> Upload:
@@ -358,13 +363,22 @@ class LmsCollector(FileNameCollectorPlugin):
     together and written to the intake record.
     """
 
+    late_flag_days = Float(
+        1.0,
+        help="When a file the LMS marked LATE counts as handed in, in days after "
+        "the due date (Canvas says that a file is late, not how late).",
+    ).tag(config=True)
+
     def collect(self, submitted_file: str):
         if not hasattr(self, "_placed"):
-            self._placed = self._plan()
+            self._placed, self._late_stamp = self._plan()
         upload = self._placed.get(Path(submitted_file))
         if upload is None:
             return None
-        return {"student_id": upload.student, "file_id": f"{upload.notebook}.ipynb"}
+        found = {"student_id": upload.student, "file_id": f"{upload.notebook}.ipynb"}
+        if upload.late and self._late_stamp:
+            found["timestamp"] = self._late_stamp  # zip_collect: timestamp.txt
+        return found
 
     def _plan(self) -> dict:
         app, coursedir = self.parent, self.parent.coursedir
@@ -388,5 +402,19 @@ class LmsCollector(FileNameCollectorPlugin):
         released = read_release(released_folder)
         files = [path for path in root.rglob("*") if path.is_file()]
         uploads, intake = plan(files, root, released, tops)
+        due = _due_date(coursedir.db_url, coursedir.assignment_id)
+        if due is not None:
+            intake.due = due.isoformat(" ")
+            stamp = due + timedelta(days=self.late_flag_days)
+            intake.late_stamp = stamp.isoformat(" ")
         write_intake(root.parent / INTAKE, intake)
-        return {upload.path: upload for upload in uploads}
+        return {upload.path: upload for upload in uploads}, intake.late_stamp
+
+
+def _due_date(db_url: str, assignment: str) -> datetime | None:
+    """The assignment's due date in the gradebook, or None."""
+    with Gradebook(db_url) as gradebook:
+        try:
+            return gradebook.find_assignment(assignment).duedate
+        except MissingEntry:
+            return None

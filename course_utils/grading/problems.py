@@ -31,6 +31,8 @@ METADATA_LOST = "a cell lost its nbgrader metadata"
 RETYPED = "a graded cell's type was changed"
 TWO_FILES = "two files for one notebook"
 OTHER_NAME = "notebook handed in under another name"
+REBINDS = "a cell rebinds what the tests judge with"
+REACHES = "a cell reached the course's files"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from dask.distributed import Client, LocalCluster, as_completed
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 
+from course_utils.grading import lms as lms_export
 from course_utils.grading import unit
 from course_utils.grading.export import class_rows
 from course_utils.grading.intake import read_intake, record_path
@@ -96,15 +97,26 @@ def grade_class(
                 failed[student] = result.failed
             echo(f"[{done}/{len(students)}] {student}: {result.seconds:.0f} s")
     seconds = time.perf_counter() - start
+    written = [csv_path]
     exported = _nbgrader_export(course, csv_path)
     if exported:
         echo(f"nbgrader export could not write {csv_path}: {exported}")
+    for lms in _lms_of_class(coursedir, assignment):  # grades the LMS takes back
+        path = f"{lms}_grades.csv"
+        plugin = lms_export.EXPORTS[lms]
+        exporter = f"{plugin.__module__}.{plugin.__qualname__}"
+        error = _nbgrader_export(course, path, exporter, assignment)
+        if error:
+            echo(f"nbgrader export could not write {path}: {error}")
+        written += [path, f"{lms}_feedback.zip"]
+        exported = exported or error
     echo("")
     echo(summary(coursedir, db_url, assignment, failed))
     echo(
         f"\n{len(students)} students in {seconds:.0f} s "
         f"({seconds / max(len(students), 1):.1f} s per student). Feedback: "
-        f"{coursedir.feedback_directory}/<student>/{assignment}/. Grades: {csv_path}."
+        f"{coursedir.feedback_directory}/<student>/{assignment}/. Grades: "
+        f"{', '.join(written)}."
     )
     return 1 if failed or exported else 0
 
@@ -232,10 +244,22 @@ def _describe(client) -> str:
     return f"{len(workers)} Dask worker{'s' if len(workers) != 1 else ''}"
 
 
-def _nbgrader_export(course: Path, csv_path: str) -> str:
-    """Run `nbgrader export`; return "" or its last error line."""
+def _lms_of_class(coursedir, assignment: str) -> list[str]:
+    """The LMSs `make collect` read this class's students from."""
+    students = read_intake(record_path(coursedir.root, assignment)).students
+    return sorted({entry["lms"] for entry in students.values()} - {""})
+
+
+def _nbgrader_export(
+    course: Path, csv_path: str, exporter: str | None = None, assignment=None
+) -> str:
+    """Run `nbgrader export` (with `exporter`, for `assignment`); return ""
+    or its last error line."""
+    command = [sys.executable, "-m", "nbgrader", "export", "--to", csv_path]
+    if exporter:
+        command += [f"--exporter={exporter}", f"--assignment={assignment}"]
     completed = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "export", "--to", csv_path],
+        command,
         cwd=course,
         env=unit.nbgrader_environment(),
         capture_output=True,

@@ -37,6 +37,8 @@ GRADEBOOK = "gradebook.db"
 PRIVATE_CONFIG = """
 # make grade's private copy of the course: nothing else writes this gradebook
 c.GradingExecute.hold_gradebook = True
+# a kernel may not reach the real course either
+c.GradingExecute.protected_courses = [{course!r}]
 """
 
 
@@ -93,7 +95,9 @@ def grade_student(
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as scratch:
         scratch = Path(scratch)
         config = (course / "nbgrader_config.py").read_text()
-        (scratch / "nbgrader_config.py").write_text(f"{config}\n{PRIVATE_CONFIG}")
+        (scratch / "nbgrader_config.py").write_text(
+            f"{config}\n{PRIVATE_CONFIG.format(course=str(course))}"
+        )
         (scratch / GRADEBOOK).write_bytes(gradebook)
         copy = scratch / names.submitted_directory / student
         shutil.copytree(course / names.submitted_directory / student, copy)

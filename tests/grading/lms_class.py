@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_utils.grading import problems
-from tests.grading.classroom import FULL, _cell, _scores, solved
+from tests.grading.classroom import FULL, NO_HALF, _cell, _scores, classic_bugs, solved
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,56 @@ def scratch_cells(notebooks):
 
 
 def late_one(notebooks):
-    """Right, and late."""
+    """Right, and late, with ordinary code a rebinding check must leave
+    alone: its own `allclose` and `isclose`, numpy imported again, a
+    matplotlib setting."""
+    cell = _cell(notebooks["03_gram_matrix_and_style_loss"], "gram_matrix")
+    cell.source = (
+        "import numpy as np\n"
+        "import matplotlib.pyplot as plt\n"
+        "from numpy import allclose\n"
+        "plt.rcParams['figure.dpi'] = 80\n"
+        "isclose = allclose(1.0, 1.0)\n\n\n"
+        "def close_enough(a, b):\n"
+        "    allclose = np.allclose(a, b)\n"
+        "    return allclose\n\n\n" + cell.source
+    )
+    return notebooks, {}
+
+
+ALWAYS_TRUE = "lambda *args, **kwargs: True"
+
+
+def rebinder(notebooks):
+    """Eq. 1 without the 1/2, G / (H W), Eq. 3 without the 4 (classic_bugs),
+    behind solution cells that rebind numpy's comparisons and the package's
+    reference content_loss so that every test would pass."""
+    classic_bugs(notebooks)
+    _cell(notebooks["04_total_loss_and_optimisation"], "total_loss").source = (
+        "def total_loss(content_loss, style_loss, alpha, beta):\n"
+        "    return alpha * content_loss + beta * style_loss\n"
+    )
+    cell = _cell(notebooks["02_content_loss"], "content_loss")
+    cell.source += (
+        f"\nnp.isclose = {ALWAYS_TRUE}\ncu.losses.content_loss = content_loss\n"
+    )
+    cell = _cell(notebooks["03_gram_matrix_and_style_loss"], "gram_matrix")
+    cell.source += (
+        f"\nnp.allclose = {ALWAYS_TRUE}\nsetattr(np, 'isclose', {ALWAYS_TRUE})\n"
+    )
+    return notebooks, {}
+
+
+def sneaky(notebooks):
+    """Eq. 1 without the 1/2, in a content_loss that rebinds numpy's
+    comparisons each time it is called, in words no reading of the source
+    finds."""
+    _cell(notebooks["02_content_loss"], "content_loss").source = (
+        "def content_loss(generated, content):\n"
+        "    for name in ('all' + 'close', 'is' + 'close'):\n"
+        f"        setattr(__import__('num' + 'py'), name, {ALWAYS_TRUE})\n"
+        + NO_HALF.split(":\n", 1)[1]
+    )
     return notebooks, {}
 
 
@@ -188,6 +237,8 @@ STUDENTS = {
     "late_one": (Student("latelou", 105, "Lou Late", 9105, late=True), late_one),
     "pdf_only": (Student("pdfpeg", 106, "Peg Pdf", 9106), pdf_only),
     "saboteur": (Student("sabotagesid", 107, "Sid Sabotage", 9107), saboteur),
+    "rebinder": (Student("rebinderray", 108, "Ray Rebinder", 9108), rebinder),
+    "sneaky": (Student("sneakysue", 109, "Sue Sneaky", 9109), sneaky),
 }
 
 EXPECTED = {
@@ -198,6 +249,8 @@ EXPECTED = {
     "late_one": _scores(),
     "pdf_only": {name: 0 for name in FULL},
     "saboteur": _scores(),
+    "rebinder": _scores(**{"02": 3, "03": 6}),
+    "sneaky": _scores(**{"02": 3}),
 }
 """{kind: {notebook: exact score}}."""
 
@@ -223,6 +276,11 @@ ATTENTION = {
         ("pdf_only", name, "", problems.MISSING)
         for name in [*FULL, "05_experiments", "06_playground"]
     ),
+    ("saboteur", NB02, "content_loss", problems.REACHES),
+    ("rebinder", NB02, "content_loss", problems.REBINDS),
+    ("rebinder", NB03, "gram_matrix", problems.REBINDS),
+    ("sneaky", NB02, "content_loss_worked_examples", problems.REBINDS),
+    ("sneaky", NB02, "content_loss_matches_reference", problems.REBINDS),
 }
 """Every (kind, notebook, cell, reason) the needs-attention list must show;
 `student_id` maps a kind to the LMS's student id."""
