@@ -13,11 +13,12 @@ Two guards, both reported as needs-attention lines:
 - In the graded kernel (`start`, run before any student code by
   `execute.GradingExecute`): the functions of builtins, math, numpy,
   TensorFlow and `course_utils` are noted at start-up. After every cell
-  (`check`) whatever was rebound is put back and reported; while a test cell
-  runs (`guard`) they are put back before each of its lines and after each
-  call it makes, so a function under test that rebinds one while it runs is
-  judged with the genuine one too. An audit hook reports a cell that lists,
-  opens or changes the course's gradebook or submissions.
+  (`check`) whatever was rebound is put back and reported. A test cell during
+  which something was rebound (by the function under test) runs again with
+  them put back before each of its lines and after each call it makes
+  (`guard`), so it too is judged with the genuine ones. An audit hook
+  reports a cell that lists, opens or changes the course's gradebook or
+  submissions.
 
 These guards stop a rebinding, not a student set on defeating them from
 inside the same Python process; the README's grading section says what such
@@ -33,6 +34,8 @@ import sys
 import types
 
 from IPython.core.inputtransformer2 import TransformerManager
+
+from course_utils.startup import quiet_start
 
 MODULE_ALIASES = {"np": "numpy", "tf": "tensorflow", "cu": "course_utils"}
 """The names the test cells use for modules, and the modules they mean."""
@@ -240,14 +243,17 @@ def start(folders: list[str], roots: list[str]) -> None:
     _state.namespace = IPython.get_ipython().user_ns
     _state.folders = tuple(os.path.realpath(f) for f in folders)
     _state.roots = tuple(os.path.realpath(r) for r in roots)
-    _note_functions()
+    with quiet_start():  # TensorFlow's start-up lines
+        _note_functions()
     sys.addaudithook(_audit)
 
 
-def guard(names: list[str]) -> list[tuple[str, str]]:
-    """Before a test cell: put back what was rebound, make the notebook's
-    names the test reads (`names`) mean their modules and builtins, and keep
-    the functions genuine while the test runs. Returns what was found."""
+def guard(names: list[str], keep_genuine: bool = False) -> list[tuple[str, str]]:
+    """Before a test cell: put back what was rebound, and make the notebook's
+    names the test reads (`names`) mean their modules and builtins. With
+    `keep_genuine`, also put the functions back before each line of the test
+    and after each call it makes (sys.settrace: slow, so only for a test
+    during which something was rebound). Returns what was found."""
     found = check()
     for name in names:
         genuine = _genuine_name(name)
@@ -263,7 +269,8 @@ def guard(names: list[str]) -> list[tuple[str, str]]:
             del _state.namespace[name]  # the builtin shows through
         found.append(("rebinds", name))
     _state.test_file = None
-    sys.settrace(_on_call)
+    if keep_genuine:
+        sys.settrace(_on_call)
     return found
 
 
