@@ -149,25 +149,16 @@ class GradingExecute(Execute):
         is_code = cell.cell_type == "code"
         is_test = is_code and utils.is_grade(cell) and not utils.is_solution(cell)
         found = []
-        # A test runs as it is; if something was rebound while it ran, it runs
-        # again with the functions kept genuine line by line (tracing slows
-        # TensorFlow down, so only such tests pay for it).
-        for keep_genuine in (False, True) if is_test else (False,):
-            if is_test:
-                names = _names_read(cell.source)
-                found += await self._ask_genuine(f"guard({names!r}, {keep_genuine})")
-            try:
-                cell = await super().async_execute_cell(
-                    cell, cell_index, execution_count, **kw
-                )
-            except CellTimeoutError as error:  # interrupted; its output never ended
-                raise _KernelStuck(
-                    f"cell {cell_index} ignored the interrupt"
-                ) from error
-            during = await self._ask_genuine("check()") if is_code else []
-            found += during
-            if not any(kind == "rebinds" for kind, _ in during):
-                break
+        if is_test:
+            found += await self._ask_genuine(f"guard({_names_read(cell.source)!r})")
+        try:
+            cell = await super().async_execute_cell(
+                cell, cell_index, execution_count, **kw
+            )
+        except CellTimeoutError as error:  # interrupted, but its output never ended
+            raise _KernelStuck(f"cell {cell_index} ignored the interrupt") from error
+        if is_code:
+            found += await self._ask_genuine("check()")
         _record_found(self.nb, cell, cell_index, found, is_test)
         timed_out = [
             output

@@ -13,10 +13,10 @@ Two guards, both reported as needs-attention lines:
 - In the graded kernel (`start`, run before any student code by
   `execute.GradingExecute`): the functions of builtins, math, numpy,
   TensorFlow and `course_utils` are noted at start-up. After every cell
-  (`check`) whatever was rebound is put back and reported. A test cell during
-  which something was rebound (by the function under test) runs again with
-  them put back before each of its lines and after each call it makes
-  (`guard`), so it too is judged with the genuine ones. An audit hook
+  (`check`) whatever was rebound is put back and reported; while a test cell
+  runs (`guard`) they are put back before each of its lines and after each
+  call it makes, so a function under test that rebinds one while it runs is
+  judged with the genuine one too. An audit hook
   reports a cell that lists, opens or changes the course's gradebook or
   submissions.
 
@@ -248,12 +248,12 @@ def start(folders: list[str], roots: list[str]) -> None:
     sys.addaudithook(_audit)
 
 
-def guard(names: list[str], keep_genuine: bool = False) -> list[tuple[str, str]]:
-    """Before a test cell: put back what was rebound, and make the notebook's
-    names the test reads (`names`) mean their modules and builtins. With
-    `keep_genuine`, also put the functions back before each line of the test
-    and after each call it makes (sys.settrace: slow, so only for a test
-    during which something was rebound). Returns what was found."""
+def guard(names: list[str]) -> list[tuple[str, str]]:
+    """Before a test cell: put back what was rebound, make the notebook's
+    names the test reads (`names`) mean their modules and builtins, and keep
+    the functions genuine while the test runs: put back before each of its
+    lines and after each call it makes (sys.settrace; it costs about 5 % of
+    a graded notebook's time). Returns what was found."""
     found = check()
     for name in names:
         genuine = _genuine_name(name)
@@ -269,8 +269,7 @@ def guard(names: list[str], keep_genuine: bool = False) -> list[tuple[str, str]]
             del _state.namespace[name]  # the builtin shows through
         found.append(("rebinds", name))
     _state.test_file = None
-    if keep_genuine:
-        sys.settrace(_on_call)
+    sys.settrace(_on_call)
     return found
 
 
