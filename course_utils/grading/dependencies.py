@@ -75,6 +75,12 @@ def needed_cells(cells) -> set[int]:
     return needed
 
 
+def parsed(source: str) -> ast.Module:
+    """A code cell's source as Python, IPython magics and shell commands
+    turned into calls. Raises SyntaxError (or ValueError) if it is not."""
+    return ast.parse(_IPYTHON.transform_cell(source))
+
+
 def _names(cell) -> _Names | None:
     """What one code cell binds and reads first; None if it cannot be followed.
 
@@ -83,9 +89,8 @@ def _names(cell) -> _Names | None:
     from an earlier cell.
     """
     try:
-        source = _IPYTHON.transform_cell(cell.source)
         names = _Names()
-        _block(ast.parse(source).body, names)
+        _block(parsed(cell.source).body, names)
     except (SyntaxError, ValueError, _Opaque):
         return None
     for found in (names.binds, names.reads, names.called_on):

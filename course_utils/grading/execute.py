@@ -188,7 +188,7 @@ class GradingExecute(Execute):
     async def _ask_genuine(self, call: str) -> list[tuple[str, str]]:
         """Call `genuine.<call>` in the kernel, without a trace in the
         notebook; its answer, or ("unchecked", why) when it could not run."""
-        expression = f"__import__({genuine.__name__!r}, fromlist=['_']).{call}"
+        expression = f"{_GENUINE}.{call}"
         try:
             reply = await self.kc.execute(
                 "",
@@ -219,22 +219,23 @@ class _KernelStuck(RuntimeError):
 
 
 _EXEC_LINES = "--IPKernelApp.exec_lines="
+_GENUINE = f"__import__({genuine.__name__!r}, fromlist=['_'])"
+"""An expression for `genuine` in the kernel that binds no name there."""
 
 
 def _preamble(db_url: str | None, others: list[str], names: CourseDirectory) -> str:
     """The kernel argument that starts `genuine` before any student code,
     protecting the course being graded (the gradebook's folder) and `others`."""
-    prefix = "sqlite:///"
     roots = list(others)
-    if db_url and db_url.startswith(prefix):
-        roots.append(str(Path(db_url[len(prefix) :]).resolve().parent))
+    gradebook = _sqlite_file(db_url)
+    if gradebook is not None:
+        roots.append(str(gradebook.resolve().parent))
     folders = [
         str(Path(root) / getattr(names, f"{kind}_directory"))
         for root in roots
         for kind in ("source", "release", "submitted", "autograded", "feedback")
     ]
-    call = f"start({folders!r}, {roots!r})"
-    return f"{_EXEC_LINES}__import__({genuine.__name__!r}, fromlist=['_']).{call}"
+    return f"{_EXEC_LINES}{_GENUINE}.start({folders!r}, {roots!r})"
 
 
 def _rebound_in_source(nb) -> None:
@@ -343,11 +344,10 @@ def _own_folder(path: str | None):
 def _held(db_url: str | None, hold: bool):
     """With `hold`, keep the SQLite file of `db_url` in memory only, and
     write it back afterwards (over whatever a kernel put in its place)."""
-    prefix = "sqlite:///"
-    if not (hold and db_url and db_url.startswith(prefix)):
+    path = _sqlite_file(db_url)
+    if not (hold and path is not None):
         yield
         return
-    path = Path(db_url[len(prefix) :])
     content = path.read_bytes()
     path.unlink()
     try:
@@ -355,3 +355,11 @@ def _held(db_url: str | None, hold: bool):
     finally:
         path.unlink(missing_ok=True)
         path.write_bytes(content)
+
+
+def _sqlite_file(db_url: str | None) -> Path | None:
+    """The file of an `sqlite:///...` gradebook url; None for other urls."""
+    prefix = "sqlite:///"
+    if db_url and db_url.startswith(prefix):
+        return Path(db_url[len(prefix) :])
+    return None

@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import os
 import sys
 import types
-
-from IPython.core.inputtransformer2 import TransformerManager
 
 from course_utils.startup import quiet_start
 
@@ -73,7 +72,6 @@ _AUDITED = {
     "os.symlink",
     "os.link",
 }
-_IPYTHON = TransformerManager()
 
 
 # ---------------------------------------------------------------- the source
@@ -91,9 +89,8 @@ def rebound_in_source(source: str, imported: dict[str, str]) -> list[str]:
         Sorted dotted names within the watched modules (WATCHED and
         `course_utils`); [] for ordinary code or a cell that does not parse.
     """
-    try:
-        tree = ast.parse(_IPYTHON.transform_cell(source))
-    except SyntaxError:
+    tree = _tree(source)
+    if tree is None:
         return []
     modules = {**MODULE_ALIASES, **imported, "builtins": "builtins"}
     found = set()
@@ -135,9 +132,8 @@ _WATCHED_TOPS = {*(m.split(".")[0] for m in WATCHED), "course_utils", *MODULE_AL
 
 def imports_in_source(source: str) -> dict[str, str]:
     """{name: module} for the modules a cell binds by `import` statements."""
-    try:
-        tree = ast.parse(_IPYTHON.transform_cell(source))
-    except SyntaxError:
+    tree = _tree(source)
+    if tree is None:
         return {}
     bound = {}
     for node in ast.walk(tree):
@@ -154,6 +150,17 @@ def imports_in_source(source: str) -> dict[str, str]:
                 # whose attributes are then not the module's to rebind
                 bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return bound
+
+
+@functools.lru_cache(maxsize=256)
+def _tree(source: str) -> ast.Module | None:
+    """A cell's syntax tree, or None; parsed once for both readings above."""
+    from course_utils.grading.dependencies import parsed  # host side only
+
+    try:
+        return parsed(source)
+    except (SyntaxError, ValueError):
+        return None
 
 
 def _aliases_rebound(node) -> set[str]:
