@@ -7,7 +7,8 @@ targets computed once), optimise (notebook 04's step and the loop), recorder
 (history, snapshots, stopping), transfer (`stylize`, stage by stage) and
 batch (many pairs at once); timing (Table 1), plotting, data and download
 (sample images and paintings), widgets (the playground), for notebook 07
-colour and styles, and for the graded tests exercises and limits. The
+colour and styles, and for the graded tests exercises, worked_examples (the
+visible checks, which the "Before you hand in" cell runs too) and limits. The
 instructor's grading tools are the subpackage `course_utils.grading`;
 weights (the ImageNet files, their hashes) and check (`python -m course_utils
 check`) make sure a machine has the real VGG19.
@@ -47,6 +48,7 @@ _MODULES = (
     "vgg",
     "weights",
     "widgets",
+    "worked_examples",
 )
 _NAMES = {
     "stylize_batch": "batch",

@@ -11,6 +11,10 @@ Every graded test cell runs its checks inside `isolated(name, globals())`:
   fails with `ReferenceImplementationUsed`: when the student's function is
   that implementation (an alias or an import), or calls it while it runs.
   Helpers such as `colour.rgb_to_yiq` stay allowed.
+
+Each exercise's visible check is its worked example (`worked_examples`). The
+notebook's last cell, `before_you_hand_in`, runs them all the way the graded
+tests do and says where each exercise stands and how to hand the notebook in.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import contextlib
 import inspect
 import sys
 
-from course_utils import colour, losses, optimise
+from course_utils import colour, losses, optimise, worked_examples
 
 REFERENCES = {
     "content_loss": losses.content_loss,
@@ -37,6 +41,22 @@ BUILDS_ON = {
     "style_loss": ("style_layer_loss",),
 }
 """{exercise: the exercises its solution calls}; the chain is followed down."""
+
+EXERCISES = tuple(
+    name
+    for name, check in vars(worked_examples).items()
+    if inspect.isfunction(check) and check.__module__ == worked_examples.__name__
+)
+"""Every graded exercise: those with a worked example, in the notebooks' order."""
+
+PASSED, NOT_YET, NOT_ATTEMPTED = "passed", "not yet", "not attempted"
+
+HAND_IN = """\
+To hand in {notebook}:
+  Colab: File > Download > Download .ipynb, keep the name {notebook},
+    and upload that file where your course collects the assignment.
+  JupyterLab with nbgrader: save the notebook (Ctrl+S), then submit the
+    assignment from the Assignments tab (Nbgrader > Assignment List)."""
 
 
 class ReferenceImplementationUsed(AssertionError):
@@ -58,15 +78,15 @@ def isolated(name: str, namespace: dict):
     """Test the exercise `name` on its own (see the module docstring).
 
     Args:
-        name: the exercise's function name, a key of REFERENCES or BUILDS_ON.
+        name: the exercise's function name, one of EXERCISES.
         namespace: the notebook's globals(), where the student's functions live.
 
     Raises:
         KeyError: `name` is not an exercise this module knows.
         ReferenceImplementationUsed: the solution is, or calls, the reference.
     """
-    if name not in REFERENCES and name not in BUILDS_ON:
-        raise KeyError(f"No exercise called {name!r}; known: {', '.join(REFERENCES)}.")
+    if name not in EXERCISES:
+        raise KeyError(f"No exercise called {name!r}; known: {', '.join(EXERCISES)}.")
     blocks = building_blocks(name)
     missing = object()
     students = {block: namespace.get(block, missing) for block in blocks}
@@ -95,6 +115,53 @@ def isolated(name: str, namespace: dict):
         ) from failure
     if failure is not None:
         raise failure
+
+
+def standing(name: str, namespace: dict) -> tuple[str, str]:
+    """Run the worked example of exercise `name` as its graded test does.
+
+    Args:
+        name: one of EXERCISES.
+        namespace: the notebook's globals(), where the student's function lives.
+
+    Returns:
+        (PASSED, ""), (NOT_YET, what the check says) or (NOT_ATTEMPTED, why).
+    """
+    if name not in EXERCISES:
+        raise KeyError(f"No exercise called {name!r}; known: {', '.join(EXERCISES)}.")
+    if name not in namespace:
+        return NOT_ATTEMPTED, f"{name} is not defined: run the cell that defines it"
+    try:
+        with isolated(name, namespace):
+            getattr(worked_examples, name)(namespace[name])
+    except NotImplementedError:
+        return NOT_ATTEMPTED, "it still raises NotImplementedError"
+    except AssertionError as failure:
+        return NOT_YET, str(failure)
+    except Exception as failure:  # the student's code raised: report, go on
+        return NOT_YET, f"{type(failure).__name__}: {failure}"
+    return PASSED, ""
+
+
+def before_you_hand_in(notebook: str, namespace: dict, names: list[str]) -> None:
+    """Print where each exercise of a notebook stands, then how to hand it in.
+
+    The notebook's last cell: `cu.exercises.before_you_hand_in(
+    "02_content_loss.ipynb", globals(), ["content_loss"])`. Each exercise's
+    worked example runs as in its graded test; the hidden tests do not.
+
+    Args:
+        notebook: the notebook's file name, which the hand-in keeps.
+        namespace: the notebook's globals().
+        names: the notebook's exercises, in order (of EXERCISES).
+    """
+    width = max(map(len, names), default=0)
+    print(f"The worked examples of {notebook} (the hidden tests check more cases):")
+    for name in names:
+        state, detail = standing(name, namespace)
+        print(f"  {name:<{width}}  {state}" + (f": {detail}" if detail else ""))
+    print()
+    print(HAND_IN.format(notebook=notebook))
 
 
 def _code(function):

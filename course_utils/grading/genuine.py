@@ -14,11 +14,11 @@ Two guards, both reported as needs-attention lines:
   `execute.GradingExecute`): the functions of builtins, math, numpy,
   TensorFlow and `course_utils` are noted at start-up. After every cell
   (`check`) whatever was rebound is put back and reported; while a test cell
-  runs (`guard`) they are put back before each of its lines and after each
-  call it makes, so a function under test that rebinds one while it runs is
-  judged with the genuine one too. An audit hook
-  reports a cell that lists, opens or changes the course's gradebook or
-  submissions.
+  runs (`guard`) they are put back before each of its lines, and of the
+  worked examples it runs, and after each call these make, so a function
+  under test that rebinds one while it runs is judged with the genuine one
+  too. An audit hook reports a cell that lists, opens or changes the
+  course's gradebook or submissions.
 
 These guards stop a rebinding, not a student set on defeating them from
 inside the same Python process; the README's grading section says what such
@@ -229,6 +229,7 @@ class _State:
         self.found = []  # [(kind, what)]
         self.stashed = {}  # names a test reads, bound to something else
         self.test_file = None
+        self.judges = set()  # files of the package's checks the tests run
         self.in_hook = False
 
 
@@ -252,15 +253,17 @@ def start(folders: list[str], roots: list[str]) -> None:
     _state.roots = tuple(os.path.realpath(r) for r in roots)
     with quiet_start():  # TensorFlow's start-up lines
         _note_functions()
+    _state.judges = {sys.modules["course_utils.worked_examples"].__file__}
     sys.addaudithook(_audit)
 
 
 def guard(names: list[str]) -> list[tuple[str, str]]:
     """Before a test cell: put back what was rebound, make the notebook's
     names the test reads (`names`) mean their modules and builtins, and keep
-    the functions genuine while the test runs: put back before each of its
-    lines and after each call it makes (sys.settrace; it costs about 5 % of
-    a graded notebook's time). Returns what was found."""
+    the functions genuine while the test runs: put back before each line of
+    it and of the worked examples it runs, and after each call these make
+    (sys.settrace; it costs about 5 % of a graded notebook's time).
+    Returns what was found."""
     found = check()
     for name in names:
         genuine = _genuine_name(name)
@@ -367,7 +370,8 @@ def _restore() -> None:
 
 def _on_call(frame, event, arg):
     """sys.settrace's hook while a test cell runs: trace the test's own
-    frames line by line, and the calls it makes until they return."""
+    frames and those of the worked examples it runs (`course_utils.
+    worked_examples`) line by line, and the calls they make until they return."""
     code = frame.f_code
     if (
         _state.test_file is None
@@ -375,13 +379,18 @@ def _on_call(frame, event, arg):
         and code.co_name == "<module>"
     ):
         _state.test_file = code.co_filename
-    if code.co_filename == _state.test_file:
+    if _judging(code):
         return _in_test
     caller = frame.f_back
-    if caller is not None and caller.f_code.co_filename == _state.test_file:
+    if caller is not None and _judging(caller.f_code):
         frame.f_trace_lines = False
         return _called_by_test
     return None
+
+
+def _judging(code) -> bool:
+    """Is this the test cell's code, or a worked example it runs?"""
+    return code.co_filename == _state.test_file or code.co_filename in _state.judges
 
 
 def _in_test(frame, event, arg):

@@ -148,3 +148,54 @@ def test_a_graded_kernel_judges_with_the_genuine_functions(tmp_path):
     assert "numpy.isclose" in details["b_test"]
     assert "os.listdir" in details["d"]
     assert nb.cells[-1].outputs[0].text == "Fake\n"
+
+
+def test_a_worked_example_judges_with_the_genuine_functions_too():
+    """The visible tests run the package's worked examples: a content_loss
+    that rebinds numpy's comparisons each time it is called (no reading of
+    the source finds it) is still judged with numpy's own inside them, and
+    listed; an honest one beside it passes."""
+    always = "lambda *args, **kwargs: True"
+    nb = new_notebook(
+        cells=[
+            _cell("import numpy as np\nimport course_utils as cu"),
+            _cell(
+                "def content_loss(generated, content):\n"
+                f"    setattr(__import__('num' + 'py'), 'is' + 'close', {always})\n"
+                "    return float(np.sum((np.asarray(generated) - content) ** 2))",
+                "content_loss",
+            ),
+            _cell(
+                '"""The worked example."""\n'
+                'with cu.exercises.isolated("content_loss", globals()):\n'
+                "    cu.worked_examples.content_loss(content_loss)",
+                "content_loss_test",
+                test=True,
+            ),
+            _cell(
+                "def total_loss(content_loss, style_loss, alpha, beta):\n"
+                "    return alpha * content_loss + beta * style_loss",
+                "total_loss",
+            ),
+            _cell(
+                '"""The worked example."""\n'
+                'with cu.exercises.isolated("total_loss", globals()):\n'
+                "    cu.worked_examples.total_loss(total_loss)",
+                "total_loss_test",
+                test=True,
+            ),
+        ]
+    )
+    GradingExecute(timeout=60).preprocess(nb, {"metadata": {"path": "."}})
+    failed = {
+        cell.metadata["nbgrader"]["grade_id"]
+        for cell in nb.cells
+        if any(output.output_type == "error" for output in cell.outputs)
+    }
+    assert failed == {"content_loss_test"}
+    assert "Did you forget the 1/2" in str(nb.cells[2].outputs)
+    listed = {(p.cell, p.reason, p.detail) for p in problems.recorded(nb)}
+    assert {(cell, reason) for cell, reason, _ in listed} == {
+        ("content_loss_test", problems.REBINDS)
+    }
+    assert "numpy.isclose" in next(iter(listed))[2]

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from course_utils.grading.execute import NOT_RUN
 from course_utils.grading.unit import nbgrader_environment
 from tests.conftest import REPO
 from tests.grading.classroom import (
@@ -228,6 +229,52 @@ def test_feedback_shows_hidden_tests_messages_but_not_their_source(graded, cours
     assert "Eq. 1 gives" in html  # the hidden test's failure message
     assert "default_rng(2024)" not in html  # its source
     assert "Did you forget the 1/2" in html  # the visible test's message
+
+
+SAFE_TO_RUN_HERE = ("perfect", "blank", "classic_bugs", "tampered", "reference_caller")
+"""Students whose code may run inside this test process (no kernel killers)."""
+
+
+def test_before_you_hand_in_agrees_with_the_graded_visible_tests(graded, course):
+    """The hand-in cell's verdict, run on a student's submitted code, is
+    *passed* exactly where grading passed that exercise's visible test; the
+    hand-in cell itself is not run while grading."""
+    from course_utils import exercises
+
+    compared = 0
+    for student in SAFE_TO_RUN_HERE:
+        for name in NOTEBOOKS:
+            submitted = course / "submitted" / student / ASSIGNMENT / f"{name}.ipynb"
+            graded_cells = cells(
+                course / "autograded" / student / ASSIGNMENT / f"{name}.ipynb"
+            )
+            namespace = {}
+            for cell in cells(submitted):
+                if cell.get("id") == "setup" or nbgrader_meta(cell).get("solution"):
+                    exec(cell.source, namespace)
+            for exercise in exercises.EXERCISES:
+                visible = [
+                    c
+                    for c in graded_cells
+                    if f"cu.worked_examples.{exercise}(" in c.source
+                    and nbgrader_meta(c).get("grade")
+                ]
+                if not visible:
+                    continue
+                passed = not any(o.output_type == "error" for o in visible[0].outputs)
+                state, detail = exercises.standing(exercise, namespace)
+                assert (state == exercises.PASSED) == passed, (
+                    student,
+                    exercise,
+                    state,
+                    detail,
+                )
+                compared += 1
+            hand_in = [c for c in graded_cells if "before_you_hand_in" in c.source]
+            assert all(
+                [o.get("text") for o in c.outputs] == [NOT_RUN] for c in hand_in
+            ), (student, name, [c.outputs for c in hand_in])
+    assert compared == len(SAFE_TO_RUN_HERE) * len(exercises.EXERCISES)
 
 
 def test_a_dead_kernel_costs_only_the_cells_that_need_it(graded, course):

@@ -131,6 +131,19 @@ def test_notebook_runs_and_writes_its_figures(name, tmp_path):
     assert not unnoted, (
         f"{name} wrote images without the random-weights note: {unnoted}"
     )
+    exercises = [
+        cell.metadata["nbgrader"]["grade_id"]
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    ]
+    hand_in = [cell for cell in notebook.cells if "before_you_hand_in" in cell.source]
+    report = [o.get("text", "") for cell in hand_in for o in cell.outputs]
+    passed = [
+        line.split()[0]
+        for line in "".join(report).splitlines()
+        if line.split()[1:] == ["passed"]
+    ]
+    assert passed == exercises, f"{name}: the hand-in cell says\n{''.join(report)}"
     noise = [line for line in text.splitlines() if START_UP_NOISE.search(line)]
     assert not noise, f"{name} shows TensorFlow's start-up log: {noise[:2]}"
     if name == "06_playground":

@@ -125,18 +125,51 @@ def test_every_exercise_has_locked_tests_with_messages(path):
         grade_id = grading(cells[start])["grade_id"]
         assert tests, f"{path.name}: exercise {grade_id} has no test cell"
         assert "### BEGIN SOLUTION" in cells[start].source
-        visible = [
-            t for t in tests if "assert" in t.source.split("### BEGIN HIDDEN")[0]
-        ]
-        assert visible, f"{path.name}: {grade_id} needs at least one visible test"
+        visible, *hidden = tests
+        assert visible.source.split("\n", 1)[1] == worked_example(grade_id), (
+            f"{path.name}: {grade_id}'s first test runs its worked example, "
+            "as the hand-in cell does"
+        )
+        assert hidden, f"{path.name}: {grade_id} needs a hidden test"
         for test in tests:
             meta = grading(test)
             assert meta["locked"] and meta["points"] > 0
             assert test.source.startswith('"""'), "open each test with a docstring"
+        for test in hidden:
+            assert "### BEGIN HIDDEN TESTS" in test.source
             asserts = re.findall(r"^\s*assert .*", test.source, re.MULTILINE)
             assert asserts and all("," in line for line in asserts), (
-                f"{path.name}: every assert in {meta['grade_id']} needs a message"
+                f"{path.name}: every assert in {grading(test)['grade_id']} "
+                "needs a message"
             )
+
+
+def worked_example(name: str) -> str:
+    """The body of an exercise's visible test: its worked example, run as
+    `exercises.before_you_hand_in` runs it."""
+    return (
+        f'with cu.exercises.isolated("{name}", globals()):\n'
+        f"    cu.worked_examples.{name}({name})"
+    )
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)
+def test_a_notebook_with_exercises_ends_with_the_hand_in_cell(path):
+    cells = load(path).cells
+    names = [grading(c)["grade_id"] for c in cells if grading(c).get("solution")]
+    hand_in = [c for c in cells if "before_you_hand_in" in c.source]
+    if not names:
+        assert not hand_in, f"{path.name} has no exercises to check"
+        return
+    *_, heading, last = cells
+    assert heading.source.startswith("## Before you hand in")
+    assert hand_in == [last] and not grading(last), path.name
+    call = ast.parse(last.source).body[0].value
+    assert ast.unparse(call.func) == "cu.exercises.before_you_hand_in"
+    notebook, namespace, listed = call.args
+    assert ast.literal_eval(notebook) == path.name
+    assert ast.unparse(namespace) == "globals()"
+    assert ast.literal_eval(listed) == names, f"{path.name}: list its exercises"
 
 
 def test_grade_ids_are_unique_snake_case():
