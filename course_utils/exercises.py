@@ -53,10 +53,10 @@ PASSED, NOT_YET, NOT_ATTEMPTED = "passed", "not yet", "not attempted"
 
 HAND_IN = """\
 To hand in {notebook}:
-  Colab: File > Download > Download .ipynb, keep the name {notebook},
+  Colab: File → Download → Download .ipynb, keep the name {notebook},
     and upload that file where your course collects the assignment.
   JupyterLab with nbgrader: save the notebook (Ctrl+S), then submit the
-    assignment from the Assignments tab (Nbgrader > Assignment List)."""
+    assignment from the Assignments tab (Nbgrader → Assignment List)."""
 
 
 class ReferenceImplementationUsed(AssertionError):

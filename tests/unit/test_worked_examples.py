@@ -212,6 +212,6 @@ def test_before_you_hand_in_prints_each_exercise_then_how_to_hand_in(capsys):
     assert lines[1].split() == ["total_loss", "passed"]
     assert lines[2].split()[:3] == ["optimisation_step", "not", "attempted:"]
     text = "\n".join(lines[3:])
-    assert "File > Download > Download .ipynb" in text
+    assert "File → Download → Download .ipynb" in text
     assert "keep the name 04_total_loss_and_optimisation.ipynb" in text
     assert "Assignments tab" in text
