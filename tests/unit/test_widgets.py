@@ -96,12 +96,13 @@ def test_stop_ends_a_run_quickly_and_keeps_the_image(playground):
     playground.iterations.value = 2000
     playground.run_button.click()
     wait_for(lambda: playground.progress.value >= 3)
-    pressed = time.monotonic()
+    at_press = playground.progress.value
     playground.stop_button.click()
-    assert playground.wait(5), "the run did not stop"
-    assert time.monotonic() - pressed < 2.0
+    assert playground.wait(30), "the run did not stop"
     result = playground.results[-1]
-    assert result.stopped == "stopped on request" and result.iterations_done >= 3
+    assert result.stopped == "stopped on request"
+    # the iteration in progress ends (one more may have begun as it was read)
+    assert at_press <= result.iterations_done <= at_press + 2
     assert playground.image_view.value == png_bytes(result.image)
     assert "stopped after" in playground.status.value
     assert playground.state == "stopped" and ">Stopped<" in playground.badge.value
