@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Commands run by the tools (nbgrader runs `alembic`) come from the venv too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test test-online check weights test-envs lint bench book release collect grade \
+.PHONY: lab test test-all test-online check weights test-envs lint bench book release collect grade \
 	bench-grading notebooks-clean notebooks-check clean
 
 # Jupyter refuses to run as root unless told (containers often run as root).
@@ -17,8 +17,15 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(INSTALLED)  ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
 
-test: $(INSTALLED)  ## run the whole test suite
-	$(BIN)/python -m pytest
+# Two lanes, chosen by the `slow` marker (pyproject.toml): `make test` after a change
+# (every module and one notebook, a few minutes), `make test-all` before a merge
+# (every notebook, the website and the playground in Chromium, the grading classes;
+# CI runs it). PYTEST_ARGS passes more options to pytest.
+test: $(INSTALLED)  ## the fast lane: every module, one notebook
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-all: $(INSTALLED)  ## the whole suite: every notebook, the browser tests, the grading classes
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The real ImageNet VGG19 weights. tests/online runs where they can be had: given
 # with VGG19_WEIGHTS=PATH (or $COURSE_UTILS_VGG19_WEIGHTS), in the Keras cache (~/.keras/models),
@@ -93,11 +100,13 @@ bench: $(INSTALLED)  ## course_utils against the TensorFlow tutorial's loop (ran
 # those. BOOK_PARAMETERS: a YAML file of papermill parameters per notebook; empty: the
 # notebooks' own sizes (about 10 minutes on a 2-core CPU);
 # tests/notebooks/small.yml: the tests' small sizes. BOOK_BUILD: the build folder;
-# the site is $(BOOK_BUILD)/site, made afresh.
+# the site is $(BOOK_BUILD)/site, made afresh. BOOK_EXECUTED: a folder of notebooks
+# already executed, taken instead of running them (the website test's way).
 BOOK_BUILD ?= _build
 book: $(INSTALLED)  ## the notebooks, executed, as a website in _build/site/
 	$(BIN)/python book/build.py --build $(BOOK_BUILD)$(if $(VGG19_WEIGHTS), --weights \
-		"$(VGG19_WEIGHTS)")$(if $(BOOK_PARAMETERS), --parameters $(BOOK_PARAMETERS))
+		"$(VGG19_WEIGHTS)")$(if $(BOOK_PARAMETERS), --parameters $(BOOK_PARAMETERS))$(if \
+		$(BOOK_EXECUTED), --executed $(BOOK_EXECUTED))
 
 release: $(INSTALLED)  ## student versions of the notebooks, in release/style_transfer/
 	$(BIN)/nbgrader generate_assignment style_transfer --force

@@ -3,7 +3,7 @@
 `make book` runs it from the repository root:
 
     python book/build.py [--weights imagenet|random|PATH] [--parameters FILE]
-                         [--build DIR]
+                         [--build DIR] [--executed DIR]
 
 1. Stage the book's sources in DIR/book: README.md (the front page), the files it
    links to, and book/_config.yml and book/_toc.yml.
@@ -12,6 +12,9 @@
    with the real VGG19 weights where they can be had
    (course_utils.weights.notebook_weights), else with random weights. The
    exercises' solutions and graded tests keep their outputs but not their code.
+   With --executed DIR the notebooks already run there (by papermill, as this
+   step runs them; the website test passes the notebook tests' runs) are
+   taken instead.
 3. Build the HTML with Jupyter Book and copy it to DIR/site (index.html first).
 """
 
@@ -50,6 +53,12 @@ def main(argv=None) -> None:
         "the notebooks' own (tests/notebooks/small.yml: the tests' sizes)",
     )
     parser.add_argument("--build", type=Path, default=REPO / "_build")
+    parser.add_argument(
+        "--executed",
+        type=Path,
+        help="a folder holding every notebook already executed: build from "
+        "those instead of running the notebooks",
+    )
     args = parser.parse_args(argv)
 
     weights = notebook_weights() if args.weights is None else args.weights
@@ -61,6 +70,9 @@ def main(argv=None) -> None:
     os.environ.pop("MPLBACKEND", None)  # Agg would keep the figures out of the pages
     stage(source)
     for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
+        if args.executed:
+            take(args.executed / notebook.name, source / "notebooks")
+            continue
         run(
             notebook,
             source / "notebooks",
@@ -105,6 +117,15 @@ def run(notebook: Path, folder: Path, parameters: dict) -> None:
         sys.exit(f"{notebook.name} failed; see {folder / notebook.name}\n{error}")
     hide_answers(folder / notebook.name)
     print(f"  {time.monotonic() - start:.0f} s", flush=True)
+
+
+def take(executed: Path, folder: Path) -> None:
+    """Use a notebook executed elsewhere; exit if it is not there."""
+    if not executed.is_file():
+        sys.exit(f"--executed: {executed} is missing; every notebook must be there")
+    print(f"Taking {executed}", flush=True)
+    shutil.copy(executed, folder / executed.name)
+    hide_answers(folder / executed.name)
 
 
 def hide_answers(path: Path) -> None:

@@ -42,6 +42,15 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.fixture(scope="session")
+def small_runs(tmp_path_factory):
+    """Each notebook run once per session at the tests' small sizes, on first
+    request: small_runs(name) gives its `tests.notebooks.execute.Run`."""
+    from tests.notebooks.execute import SmallRuns
+
+    return SmallRuns(tmp_path_factory.mktemp("notebooks"))
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -10,6 +10,7 @@ tests run it on every figure `plotting` draws.
 from __future__ import annotations
 
 import itertools
+import weakref
 
 import matplotlib.text
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -97,3 +98,29 @@ def titles(fig) -> list[str]:
 
 def _name(text) -> str:
     return repr(text.get_text().replace("\n", " / "))
+
+
+_WATCHED = weakref.WeakSet()
+_REPORTS = []
+
+
+def watch(shell) -> None:
+    """In a notebook's kernel: report every figure at the end of the cell that
+    made it (IPython's post_execute event), before the inline backend, which
+    registers after this, shows and closes it. `reports()` gives them."""
+    shell.events.register("post_execute", _report_open_figures)
+
+
+def reports() -> list[dict]:
+    """The reports of the figures `watch` saw, in the order they were made."""
+    return list(_REPORTS)
+
+
+def _report_open_figures() -> None:
+    from matplotlib._pylab_helpers import Gcf
+
+    for manager in Gcf.get_all_fig_managers():
+        fig = manager.canvas.figure
+        if fig not in _WATCHED:
+            _WATCHED.add(fig)
+            _REPORTS.append(report(fig))

@@ -4,10 +4,14 @@ weights and a tiny size (the GitHub workflow makes the real one)."""
 import subprocess
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from course_utils.captions import RANDOM_WEIGHTS_NOTE, note_in
 from tests.conftest import REPO
+
+# Three stylizations through `make gallery`: in `make test-all`.
+pytestmark = pytest.mark.slow
 
 SIZE = 64
 

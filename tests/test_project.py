@@ -39,12 +39,20 @@ def test_readme_opens_with_the_two_commands():
     assert "make lab" in first_block and "make test" in first_block
 
 
-def test_ci_runs_the_readme_test_command():
+def test_ci_runs_the_readme_whole_suite_command():
+    readme = (REPO / "README.md").read_text()
+    first_block = readme.split("```")[1]
+    assert re.search(r"^make test-all\b", first_block, re.MULTILINE)
     ci = (REPO / ".ci" / "run").read_text()
-    assert re.search(r"^make test$", ci, re.MULTILINE)
+    assert re.search(r"^make test-all$", ci, re.MULTILINE)
     makefile = (REPO / "Makefile").read_text()
-    test_rule = r"^test: .*\n\t\$\(BIN\)/python -m pytest$"
-    assert re.search(test_rule, makefile, re.MULTILINE)
+    lanes = {
+        "test": r'-m pytest -m "not slow" \$\(PYTEST_ARGS\)$',
+        "test-all": r"-m pytest \$\(PYTEST_ARGS\)$",
+    }
+    for target, command in lanes.items():
+        rule = rf"^{target}: .*\n\t\$\(BIN\)/python {command}"
+        assert re.search(rule, makefile, re.MULTILINE), target
 
 
 def test_top_level_layout():
@@ -128,7 +136,7 @@ def test_the_oldest_python_is_the_same_everywhere():
 def test_ci_runs_the_notebooks_in_each_environment():
     ci = (REPO / ".ci" / "run").read_text()
     assert re.search(
-        r"^make test\n(.*\n)*make --keep-going test-envs$", ci, re.MULTILINE
+        r"^make test-all\n(.*\n)*make --keep-going test-envs$", ci, re.MULTILINE
     )
     makefile = (REPO / "Makefile").read_text()
     envs = re.search(r"^ENVS \?= (.*)$", makefile, re.MULTILINE)[1].split()

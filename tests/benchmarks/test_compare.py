@@ -10,6 +10,7 @@ from tests import figures as figures_check
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
 
+@pytest.mark.slow  # every configuration; test_bench_command_writes_json runs one
 def test_benchmark_runs_every_configuration_on_the_same_objective(tmp_path):
     figures = compare.benchmark(size=48, steps=3, weights=None)
     assert figures["size"] == 48 and figures["steps"] == 3

@@ -1,7 +1,9 @@
 """The course website: `make book` at the tests' small sizes, opened in Chromium.
 
-Builds the site once for the module (`make book` with tests/notebooks/small.yml,
-into a temporary folder), serves it over HTTP on 127.0.0.1 and checks what a
+Builds the site once for the module (`make book` into a temporary folder, from
+the notebooks as the notebook tests ran them at tests/notebooks/small.yml's
+sizes: each notebook runs once per test session), serves it over HTTP on
+127.0.0.1 and checks what a
 reader sees: the README as the front page, its table of contents listing the
 seven notebooks in order, and for each notebook a page with its title, with
 figures that loaded (every notebook but the playground, whose output is its
@@ -19,9 +21,11 @@ import subprocess
 
 import nbformat
 import pytest
-import yaml
 
 from tests.conftest import REPO, serve
+
+# Builds the website: in `make test-all`, not the fast lane.
+pytestmark = pytest.mark.slow
 
 ARTIFACTS = REPO / "test-artifacts"
 NOTEBOOKS = sorted(path.stem for path in (REPO / "notebooks").glob("*.ipynb"))
@@ -37,20 +41,16 @@ RANDOM_WEIGHTS_WARNING = re.compile(
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """`make book` at the small sizes, its files kept out of notebooks/outputs/."""
+def site(tmp_path_factory, small_runs):
+    """`make book` from the notebook tests' runs (their files are in their own
+    folders, out of notebooks/outputs/)."""
     build = tmp_path_factory.mktemp("book")
-    small = yaml.safe_load((REPO / "tests" / "notebooks" / "small.yml").read_text())
-    for name, parameters in small.items():
-        parameters["OUTPUT_DIR"] = str(build / "outputs" / name)
-    (build / "parameters.yml").write_text(yaml.safe_dump(small))
+    executed = build / "executed"
+    executed.mkdir()
+    for name in NOTEBOOKS:
+        nbformat.write(small_runs(name).as_published(), executed / f"{name}.ipynb")
     done = subprocess.run(
-        [
-            "make",
-            "book",
-            f"BOOK_BUILD={build}",
-            f"BOOK_PARAMETERS={build / 'parameters.yml'}",
-        ],
+        ["make", "book", f"BOOK_BUILD={build}", f"BOOK_EXECUTED={executed}"],
         cwd=REPO,
         capture_output=True,
         text=True,

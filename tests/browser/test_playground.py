@@ -25,6 +25,9 @@ import pytest
 
 from tests.conftest import REPO
 
+# Starts JupyterLab and Chromium: in `make test-all`, not the fast lane.
+pytestmark = pytest.mark.slow
+
 ARTIFACTS = REPO / "test-artifacts"
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -150,6 +150,7 @@ def test_a_graded_kernel_judges_with_the_genuine_functions(tmp_path):
     assert nb.cells[-1].outputs[0].text == "Fake\n"
 
 
+@pytest.mark.slow  # a kernel with TensorFlow; the test above covers the guard
 def test_a_worked_example_judges_with_the_genuine_functions_too():
     """The visible tests run the package's worked examples: a content_loss
     that rebinds numpy's comparisons each time it is called (no reading of

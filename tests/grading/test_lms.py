@@ -23,6 +23,9 @@ from tests.grading.lms_class import (
 )
 from tests.grading.test_nbgrader import new_course, run, scores
 
+# Grades a whole class: in `make test-all`, not the fast lane.
+pytestmark = pytest.mark.slow
+
 CANVAS = {kind: student.canvas for kind, (student, _) in STUDENTS.items()}
 
 

@@ -26,6 +26,9 @@ from tests.grading.classroom import (
     write_student,
 )
 
+# Grades a whole class: in `make test-all`, not the fast lane.
+pytestmark = pytest.mark.slow
+
 NOTEBOOKS = sorted(path.stem for path in (REPO / "notebooks").glob("*.ipynb"))
 # Every kernel of this suite starts while another runs: give cells room.
 TIMEOUT = 20

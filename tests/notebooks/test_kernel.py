@@ -13,11 +13,11 @@ import papermill
 
 from tests.conftest import REPO
 
-KERNEL = "python3"  # the kernel test_notebooks.py runs the notebooks in
+KERNEL = "python3"  # the kernel tests/notebooks/execute.py runs the notebooks in
 
 
 def test_the_notebook_kernel_runs_this_python(tmp_path):
-    notebook_tests = (REPO / "tests" / "notebooks" / "test_notebooks.py").read_text()
+    notebook_tests = (REPO / "tests" / "notebooks" / "execute.py").read_text()
     assert f'kernel_name="{KERNEL}"' in notebook_tests
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell("import sys\nprint(sys.prefix)")]

@@ -3,29 +3,22 @@ with random VGG19 weights, and writes the figures it promises, readable.
 
 papermill runs them as a user would (`papermill notebooks/04_... out.ipynb -p
 SIZE 512`): it sets the parameters in a cell after the one tagged
-`parameters`, and fails on the first cell that raises. A last cell, added
-here, checks every figure the notebook made (`tests.figures`): no text
-overlaps another or leaves the canvas, and each figure computed with the
-random weights says so. Every image file the notebook wrote carries the note
-too (or is a matplotlib figure, checked as a figure).
+`parameters`, and fails on the first cell that raises. Each run happens once
+per session (`tests.notebooks.execute`; the website test builds the site
+from the same runs). Every figure the notebook shows is checked in its
+kernel (`tests.figures`): no text overlaps another or leaves the canvas, and
+each figure computed with the random weights says so. Every image file the
+notebook wrote carries the note too (or is a matplotlib figure, checked as
+a figure).
 """
 
-import json
-
-import nbformat
-import papermill
 import pytest
-import yaml
 from PIL import Image
 
 from course_utils.captions import note_in
 from course_utils.startup import START_UP_NOISE
-from tests.conftest import REPO
-
-NOTEBOOKS = REPO / "notebooks"
-
-SMALL = yaml.safe_load((REPO / "tests" / "notebooks" / "small.yml").read_text())
-"""Each notebook's papermill parameters; tests/browser/test_book.py reads them too."""
+from tests.notebooks import execute
+from tests.notebooks.execute import NOTEBOOKS, SMALL
 
 EXPECTED = {
     "01_vgg19_architecture": [f"feature_maps_block{b}_conv1.png" for b in range(1, 6)],
@@ -66,65 +59,52 @@ INPUTS_ONLY = {
 """The titles of the figures that show only input images (no VGG19 output),
 the only ones allowed to go without the random-weights note."""
 
-# The kernel inherits MPLBACKEND=Agg from tests/conftest.py, so every figure
-# a notebook makes stays open until this cell reads it.
-CHECK_FIGURES = f"""
-import json, sys
-sys.path.insert(0, {str(REPO)!r})
-import matplotlib.pyplot as plt
-from tests import figures
-print("FIGURES", json.dumps([figures.report(plt.figure(n)) for n in plt.get_fignums()]))
-"""
 
-
-def run_and_check_figures(name, parameters, folder, timeout):
-    """Run notebook `name` with papermill into `folder`, writing its files there.
-
-    Checks that it wrote the files of EXPECTED and that no figure it drew has
-    text overlapping or off the canvas.
-
-    Returns:
-        (the executed notebook, the text of all its outputs, the figure reports).
-    """
-    source = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    source.cells.append(nbformat.v4.new_code_cell(CHECK_FIGURES))
-    notebook = papermill.execute_notebook(
-        source,
-        folder / f"{name}.ipynb",
-        parameters={**parameters, "OUTPUT_DIR": str(folder)},
-        cwd=NOTEBOOKS,
-        kernel_name="python3",
-        execution_timeout=timeout,
-        progress_bar=False,
-    )
+def check_run(name: str, run: execute.Run) -> None:
+    """The run wrote the files of EXPECTED, raised nothing, and no figure it
+    drew has text overlapping or off the canvas."""
     figures = EXPECTED[name]
-    missing = [figure for figure in figures if not (folder / figure).is_file()]
+    missing = [figure for figure in figures if not (run.folder / figure).is_file()]
     assert not missing, f"{name} did not write {missing}"
-    text = "".join(
-        output.get("text", "")
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
-    )
-    assert "Traceback" not in text
-    drawn = json.loads(text.rsplit("FIGURES ", 1)[1].splitlines()[0])
-    assert drawn or not figures, f"{name}: no figure reached the check"
-    for figure in drawn:
+    assert "Traceback" not in run.text
+    assert run.drawn or not figures, f"{name}: no figure reached the check"
+    for figure in run.drawn:
         assert not figure["problems"], (
             f"{name}: {figure['titles']}: {figure['problems']}"
         )
-    return notebook, text, drawn
+    shown = [
+        output
+        for cell in run.notebook.cells
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    ]
+    assert len(shown) == len(run.drawn), (
+        f"{name}: {len(shown)} figures shown, {len(run.drawn)} checked"
+    )
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_notebook_runs_and_writes_its_figures(name, tmp_path):
-    notebook, text, drawn = run_and_check_figures(name, SMALL[name], tmp_path, 300)
+FAST_LANE = "02_content_loss"
+"""The notebook `make test` runs; `make test-all` runs them all."""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=() if name == FAST_LANE else pytest.mark.slow)
+        for name in sorted(EXPECTED)
+    ],
+)
+def test_notebook_runs_and_writes_its_figures(name, small_runs):
+    run = small_runs(name)
+    check_run(name, run)
+    notebook, text, drawn, folder = run.notebook, run.text, run.drawn, run.folder
     unmarked = [figure["titles"] for figure in drawn if not figure["note"]]
     assert unmarked == INPUTS_ONLY.get(name, []), (
         f"{name}: figures without the random-weights note: {unmarked}"
     )
-    written = [*tmp_path.rglob("*.png"), *tmp_path.rglob("*.gif")]
+    written = [*folder.rglob("*.png"), *folder.rglob("*.gif")]
     unnoted = [
-        path.relative_to(tmp_path).as_posix()
+        path.relative_to(folder).as_posix()
         for path in written
         if not note_in(path) and not _matplotlib_figure(path)
     ]

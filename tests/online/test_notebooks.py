@@ -5,7 +5,8 @@ note."""
 
 import pytest
 
-from tests.notebooks.test_notebooks import EXPECTED, run_and_check_figures
+from tests.notebooks import execute
+from tests.notebooks.test_notebooks import EXPECTED, check_run
 
 pytestmark = pytest.mark.online
 
@@ -13,9 +14,9 @@ pytestmark = pytest.mark.online
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_notebook_with_the_real_weights(name, no_top_weights, tmp_path, monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")  # the CPU sizes, even with a GPU
-    _, text, drawn = run_and_check_figures(
-        name, {"WEIGHTS": str(no_top_weights)}, tmp_path, 3600
-    )
+    run = execute.run(name, {"WEIGHTS": str(no_top_weights)}, tmp_path, 3600)
+    check_run(name, run)
+    text, drawn = run.text, run.drawn
     assert "RANDOM" not in text, f"{name} ran with random weights"
     noted = [figure["titles"] for figure in drawn if figure["note"]]
     assert not noted, f"{name}: figures say the weights are random: {noted}"

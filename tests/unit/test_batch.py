@@ -20,6 +20,7 @@ def pairs():
     return contents, styles
 
 
+@pytest.mark.slow  # two full runs besides the batch
 def test_a_batch_equals_separate_adam_runs(pairs):
     contents, styles = pairs
     batch = stylize_batch(contents, styles, alpha=1.0, beta=1e4, **SETTINGS)

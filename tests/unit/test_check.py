@@ -93,7 +93,9 @@ def test_each_stylization_bound_can_fail(name, change):
     assert [c.name for c in results if not c.passed] == [name]
 
 
-@pytest.mark.parametrize("repeat_iterations", [None, 3])
+@pytest.mark.parametrize(
+    "repeat_iterations", [None, pytest.param(3, marks=pytest.mark.slow)]
+)
 def test_measuring_a_run_with_random_weights(repeat_iterations):
     """The measuring runs end to end; with random weights the figures mean
     nothing, but two runs with one seed still give the same pixels."""

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 TINY = ["--weights", "random", "--size", "64", "--iterations", "5", "--quiet"]
 
 
+@pytest.mark.slow  # a new Python and TensorFlow; the other tests call main()
 def test_module_entry_point_writes_a_png(tmp_path):
     out = tmp_path / "out.png"
     completed = subprocess.run(

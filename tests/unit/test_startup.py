@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from course_utils.startup import START_UP_NOISE, quiet_start
 from tests.conftest import REPO
 
@@ -76,6 +78,7 @@ def test_tensorflow_starts_without_its_log_and_keeps_real_errors():
     assert "a real error" in quiet
 
 
+@pytest.mark.slow  # a new Python and TensorFlow
 def test_the_command_line_starts_quietly():
     stderr = subprocess.run(
         [sys.executable, "-m", "course_utils", "layers", "--size", "32"],

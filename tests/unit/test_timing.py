@@ -62,6 +62,7 @@ def test_precision_timings_cover_every_size_and_precision(rng):
     assert all(r["ms_per_iter"] > 0 for r in rows)
 
 
+@pytest.mark.slow  # a whole grid, one by one and batched
 def test_grid_timings_and_their_table(rng):
     contents = [rng.uniform(size=(40, 40, 3)).astype("f4") for _ in range(2)]
     styles = [rng.uniform(size=(40, 40, 3)).astype("f4") for _ in range(2)]

@@ -108,6 +108,7 @@ def test_stop_ends_a_run_quickly_and_keeps_the_image(playground):
     assert playground.state == "stopped" and ">Stopped<" in playground.badge.value
 
 
+@pytest.mark.slow  # a whole 30-iteration run
 def test_changing_controls_during_a_run_changes_only_the_next(playground):
     playground.iterations.value = 30
     playground.run_button.click()
