@@ -85,8 +85,7 @@ def isolated(name: str, namespace: dict):
         KeyError: `name` is not an exercise this module knows.
         ReferenceImplementationUsed: the solution is, or calls, the reference.
     """
-    if name not in EXERCISES:
-        raise KeyError(f"No exercise called {name!r}; known: {', '.join(EXERCISES)}.")
+    _known(name)
     blocks = building_blocks(name)
     missing = object()
     students = {block: namespace.get(block, missing) for block in blocks}
@@ -126,9 +125,11 @@ def standing(name: str, namespace: dict) -> tuple[str, str]:
 
     Returns:
         (PASSED, ""), (NOT_YET, what the check says) or (NOT_ATTEMPTED, why).
+
+    Raises:
+        KeyError: `name` is not an exercise this module knows.
     """
-    if name not in EXERCISES:
-        raise KeyError(f"No exercise called {name!r}; known: {', '.join(EXERCISES)}.")
+    _known(name)
     if name not in namespace:
         return NOT_ATTEMPTED, f"{name} is not defined: run the cell that defines it"
     try:
@@ -162,6 +163,12 @@ def before_you_hand_in(notebook: str, namespace: dict, names: list[str]) -> None
         print(f"  {name:<{width}}  {state}" + (f": {detail}" if detail else ""))
     print()
     print(HAND_IN.format(notebook=notebook))
+
+
+def _known(name: str) -> None:
+    """Raise KeyError, naming the known exercises, unless `name` is one."""
+    if name not in EXERCISES:
+        raise KeyError(f"No exercise called {name!r}; known: {', '.join(EXERCISES)}.")
 
 
 def _code(function):
