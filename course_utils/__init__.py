@@ -7,11 +7,12 @@ targets computed once), optimise (notebook 04's step and the loop), recorder
 (history, snapshots, stopping), transfer (`stylize`, stage by stage) and
 batch (many pairs at once); timing (Table 1), plotting, data and download
 (sample images and paintings), widgets (the playground), for notebook 07
-colour and styles, and for the graded tests exercises, worked_examples (the
-visible checks, which the "Before you hand in" cell runs too) and limits. The
-instructor's grading tools are the subpackage `course_utils.grading`;
-weights (the ImageNet files, their hashes) and check (`python -m course_utils
-check`) make sure a machine has the real VGG19.
+colour and styles; weights (the ImageNet files, their hashes) and check
+(`python -m course_utils check`) make sure a machine has the real VGG19.
+
+The instructor's layer is the subpackage `course_utils.grading`: the graded
+exercises' checks the notebooks call, the tiny sizes of a graded run, and
+nbgrader's tools for a whole class. No module here imports it.
 
 Modules load on first use (`cu.stylize`, `from course_utils import plotting`):
 TensorFlow takes about 4 s to import, and the grading tools, which run in
@@ -32,9 +33,7 @@ _MODULES = (
     "colour",
     "data",
     "download",
-    "exercises",
     "images",
-    "limits",
     "losses",
     "objective",
     "optimise",
@@ -48,7 +47,6 @@ _MODULES = (
     "vgg",
     "weights",
     "widgets",
-    "worked_examples",
 )
 _NAMES = {
     "stylize_batch": "batch",
@@ -62,6 +60,7 @@ _NAMES = {
     "total_variation_loss": "losses",
     "quiet_start": "startup",
     "StyleTransferResult": "recorder",
+    "last_run": "recorder",
     "StyleTransferSettings": "settings",
     "stylize": "transfer",
     "feature_extractor": "vgg",

@@ -43,8 +43,12 @@ def stylize_batch(
 
     Returns:
         One StyleTransferResult per pair, in order. `wall_time` is the
-        batch's. A stop, Ctrl-C or a non-finite loss (of any image) ends all
-        runs and keeps their last good images.
+        batch's. A stop or a non-finite loss (of any image) ends all runs
+        and keeps their last good images.
+
+    Raises:
+        KeyboardInterrupt: Ctrl-C stopped the runs (and the cell); what they
+            made so far is `cu.last_run()`.
     """
     settings = StyleTransferSettings(**{"optimizer": "adam", "stages": 1, **settings})
     if settings.optimizer != "adam" or settings.stages != 1:

@@ -22,7 +22,7 @@ from pathlib import Path
 from course_utils import data, plotting, vgg
 from course_utils.captions import RANDOM_WEIGHTS_NOTE
 from course_utils.images import load_image, save_gif, save_image
-from course_utils.recorder import describe_stages
+from course_utils.recorder import describe_stages, last_run
 from course_utils.settings import StyleTransferSettings
 from course_utils.transfer import stylize
 
@@ -102,7 +102,12 @@ def _stylize(args) -> int:
     }
     warnings.filterwarnings("ignore", message="The loss became")  # "Stopped early"
     styles = [_image_source(style) for style in args.style]
-    result = stylize(_image_source(args.content), styles, **options, **settings)
+    try:
+        result = stylize(_image_source(args.content), styles, **options, **settings)
+    except KeyboardInterrupt:  # Ctrl-C: save what the run made, say it stopped
+        result = last_run()
+        if result is None:
+            raise
     if gif is not None:
         save_gif(result.snapshots, gif, untrained=not result.is_trained)
     try:

@@ -17,7 +17,6 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from course_utils import limits
 from course_utils.captions import RANDOM_WEIGHTS_NOTE, caption_lines, captioned
 from course_utils.download import download
 
@@ -43,8 +42,7 @@ def load_image(
             cache), a PIL image, or an array of shape (H, W), (H, W, 1),
             (H, W, 3) or (H, W, 4), uint8 in 0-255 or float in [0, 1].
         max_dim: if given, resize so that the longer side is `max_dim`
-            pixels, keeping the aspect ratio. While nbgrader grades, at most
-            `limits.GRADING_MAX_SIZE`, given or not.
+            pixels, keeping the aspect ratio.
         role: what the image is for ("content image", "style image",
             "mask"); an error then starts with it and the file's name.
 
@@ -98,9 +96,6 @@ def _load(source, max_dim) -> np.ndarray:
             f"The image is {width}x{height} pixels; VGG19 needs at least "
             f"{MIN_SIDE} pixels on each side. Use a larger image."
         )
-    max_dim = limits.image_size(
-        max_dim, smallest=math.ceil(MIN_SIDE * max(height, width) / min(height, width))
-    )
     if max_dim is not None:
         array = resize_image(array, max_dim)
         if min(array.shape[:2]) < MIN_SIDE:

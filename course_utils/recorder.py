@@ -3,14 +3,18 @@
 A `Recorder` is what `optimise` calls after every step. It keeps the losses
 and the snapshots (saving them as they come, if asked), shows a progress bar,
 calls the user's callback, and ends the run when the `stop` event is set.
-Used as a context manager around the run, it also ends it on Ctrl-C or a
-loss that turns NaN, keeping everything made so far:
+Used as a context manager around the run, it also ends it on a stop request
+or a loss that turns NaN, keeping everything made so far:
 
     recorder = Recorder(settings)
     with recorder:
         with recorder.stage(1, 1, settings, x0):  # x0: (H, W, 3)
             optimise(x0[np.newaxis], [(objective, settings.iterations)], adam, recorder)
     result = recorder.result()
+
+Ctrl-C (the kernel's interrupt) keeps what was made too, but goes on stopping
+the cell, so a cell of several runs stops at the first; `last_run()` then
+gives what the interrupted run made.
 """
 
 from __future__ import annotations
@@ -129,6 +133,24 @@ class StopRequested(Exception):
     """Raised by a Recorder to end the run once its `stop` event is set."""
 
 
+_last = None  # the Recorder of the run that ended last
+
+
+def last_run():
+    """What the last `stylize` or `stylize_batch` run made, finished or stopped.
+
+    After Ctrl-C stopped a cell, the interrupted run's image, snapshots and
+    history are here: `result = cu.last_run()`.
+
+    Returns:
+        A StyleTransferResult (a list of them, one per pair, after
+        `stylize_batch`), or None before any run has made an image.
+    """
+    if _last is None:
+        return None
+    return _last.results() if _last.is_batch else _last.result()
+
+
 class Recorder:
     """Keep the history and snapshots of a run of one image or a batch.
 
@@ -139,7 +161,8 @@ class Recorder:
     Args:
         settings: the run's StyleTransferSettings (snapshot_every, and the
             optimiser for advice after a NaN).
-        batch: how many images are optimised together.
+        batch: how many images are optimised together (`stylize_batch`);
+            None for a run of one image (`stylize`).
         callback: called after each iteration as callback(iteration, losses,
             image), iteration counting over all stages (`Iteration.number`),
             losses a {name: float} dict and image (H, W, 3); for a
@@ -160,25 +183,26 @@ class Recorder:
         self,
         settings,
         *,
-        batch: int = 1,
+        batch: int | None = None,
         callback=None,
         progress: bool = True,
         snapshots_dir=None,
         stop=None,
         name: str = "stylize",
     ):
-        if snapshots_dir is not None and batch != 1:
+        if snapshots_dir is not None and batch is not None:
             raise ValueError("snapshots_dir saves the snapshots of one image only.")
         self.settings = settings
-        self.batch = batch
+        self.is_batch = batch is not None
+        self.batch = batch or 1
         self.callback = callback
         self.progress = progress
         self.snapshots_dir = Path(snapshots_dir) if snapshots_dir else None
         self.stop_event = stop
         self.name = name
         self.images = None  # the last image of each run, as shown
-        self.history = [{name: [] for name in LOSS_NAMES} for _ in range(batch)]
-        self.snapshots = [[] for _ in range(batch)]
+        self.history = [{name: [] for name in LOSS_NAMES} for _ in range(self.batch)]
+        self.snapshots = [[] for _ in range(self.batch)]
         self.iterations = []  # the Iteration of each history entry
         self.stages = []  # the settings of each stage started
         self.stopped = None
@@ -193,7 +217,14 @@ class Recorder:
         return self
 
     def __exit__(self, kind, error, traceback) -> bool:
-        """End the run on Ctrl-C, a stop request or a NaN; keep what was made."""
+        """End the run on Ctrl-C, a stop request or a NaN; keep what was made.
+
+        A stop request or a NaN ends the run only; Ctrl-C goes on stopping
+        the cell (returns False), its images kept for `last_run()`.
+        """
+        global _last
+        if self.images is not None:
+            _last = self
         if kind is None:
             return False
         ends_the_run = (StopRequested, NonFiniteLoss, KeyboardInterrupt)
@@ -210,7 +241,7 @@ class Recorder:
         self._keep_last_snapshot()
         if self._stage is not None:
             self._close_stage()
-        return True
+        return not issubclass(kind, KeyboardInterrupt)
 
     @contextlib.contextmanager
     def stage(self, number: int, count: int, settings, images, present=None):

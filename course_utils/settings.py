@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from course_utils import limits, styles, vgg
+from course_utils import styles, vgg
 from course_utils.losses import check_loss_weights
 
 INITS = ("mixed", "content", "noise", "style")
@@ -49,8 +49,7 @@ class StyleTransferSettings:
     paper names, as a list (equal weights 1 / L) or {name: weight}, and are
     stored as {Keras name: weight}; `weights` is stored as a label ("imagenet",
     "random" or a file path) and `precision` resolved ("float32" or
-    "bfloat16"). While nbgrader grades, `iterations` and `size` are capped and
-    the weights are random (`limits`).
+    "bfloat16").
     """
 
     alpha: float = setting(1.0, "content weight alpha of Eq. 5", low=0.0)
@@ -162,8 +161,6 @@ class StyleTransferSettings:
         if self.style_weights is not None:
             set_(self, "style_weights", tuple(self.style_weights))
             styles.blend_weights(self.style_weights, len(self.style_weights))
-        set_(self, "iterations", limits.iterations(self.iterations))
-        set_(self, "size", limits.image_size(self.size))
         for name, what in (
             ("content_layers", "content layers"),
             ("style_layers", "style layers"),

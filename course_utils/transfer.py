@@ -72,9 +72,13 @@ def stylize(
         StyleTransferResult: the final image, the snapshots of all stages
         (their images grow), the history over all iterations (the loss jumps
         between stages, because every sum grows with the image) and the
-        settings asked for. After Ctrl-C, `stop`, or a loss that becomes
-        NaN or infinite, the result holds the image and snapshots made so far
-        and `stopped` says why; L-BFGS converging early ends only its stage.
+        settings asked for. After `stop`, or a loss that becomes NaN or
+        infinite, the result holds the image and snapshots made so far and
+        `stopped` says why; L-BFGS converging early ends only its stage.
+
+    Raises:
+        KeyboardInterrupt: Ctrl-C stopped the run (and the cell); what it
+            made so far is `cu.last_run()`.
     """
     settings = StyleTransferSettings(**settings)
     recorder = Recorder(
@@ -88,7 +92,7 @@ def stylize(
     style = [load_image(s, role="style image") for s in as_list(style)]  # read once
     stages = coarse_to_fine(content.shape, settings)
     image = start
-    with recorder:  # Ctrl-C, `stop` or a NaN end the run here; it keeps its images
+    with recorder:  # `stop`, a NaN or Ctrl-C end the run here, keeping its images
         for number, stage in enumerate(stages, start=1):
             if number > 1:
                 recorder.check_stop()  # before the next stage's set-up

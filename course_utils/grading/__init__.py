@@ -1,5 +1,17 @@
-"""Grading a whole class with nbgrader: the instructor's tools.
+"""The instructor's layer: graded exercises and grading a class with nbgrader.
 
+The student modules of `course_utils` never import it. It has two halves.
+
+In the notebooks (needs only the package itself):
+
+- `exercises`: what keeps each graded test on its own function (`isolated`),
+  and the "Before you hand in" report (`before_you_hand_in`).
+- `worked_examples`: each exercise's visible check.
+- `sizes`: the one place that reads nbgrader's NBGRADER_EXECUTION; the cell
+  after each notebook's parameters cell swaps in the tiny grading sizes
+  while nbgrader runs the notebook, and says so.
+
+For the class (needs nbgrader and dask: `pip install course-utils[instructor]`).
 `python -m course_utils.grading` (`make grade`) grades every student in
 submitted/ in parallel on Dask and prints a summary; `nbgrader_config.py`
 registers this package's preprocessors, so nbgrader's own commands and the
@@ -23,7 +35,4 @@ formgrader in JupyterLab get the same protections:
 - `run`: the whole class: Dask, the gradebook, feedback, grades.csv, summary.
 - `lms`: grades and feedback in the files Canvas and Moodle take back.
 - `late`: the late policy, a percentage per day late.
-
-Needs nbgrader and dask (`pip install course-utils[instructor]`); students'
-`import course_utils` does not load it.
 """

@@ -36,7 +36,13 @@ import types
 
 from course_utils.startup import quiet_start
 
-MODULE_ALIASES = {"np": "numpy", "tf": "tensorflow", "cu": "course_utils"}
+MODULE_ALIASES = {
+    "np": "numpy",
+    "tf": "tensorflow",
+    "cu": "course_utils",
+    "exercises": "course_utils.grading.exercises",
+    "worked_examples": "course_utils.grading.worked_examples",
+}
 """The names the test cells use for modules, and the modules they mean."""
 
 WATCHED = (
@@ -50,7 +56,7 @@ WATCHED = (
     "tensorflow.debugging",
 )
 """Modules whose functions the tests judge with; with them, `course_utils`'s
-reference functions (`exercises` and every module loaded with it) and the
+reference functions (`grading.exercises` and every module loaded with it) and the
 classes of a TensorFlow tensor."""
 
 # IPython and ipykernel add and replace these builtins themselves (ipykernel
@@ -170,9 +176,10 @@ def _aliases_rebound(node) -> set[str]:
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         for alias in node.names:
             name = alias.asname or alias.name.split(".")[0]
-            module = alias.name if isinstance(node, ast.Import) else None
-            if alias.asname is None and isinstance(node, ast.Import):
-                module = name
+            if isinstance(node, ast.ImportFrom):  # the module, if it is one
+                module = f"{node.module}.{alias.name}" if not node.level else None
+            else:
+                module = alias.name if alias.asname else name
             if name in MODULE_ALIASES and module != MODULE_ALIASES[name]:
                 found.add(name)
         return found
@@ -253,7 +260,7 @@ def start(folders: list[str], roots: list[str]) -> None:
     _state.roots = tuple(os.path.realpath(r) for r in roots)
     with quiet_start():  # TensorFlow's start-up lines
         _note_functions()
-    _state.judges = {sys.modules["course_utils.worked_examples"].__file__}
+    _state.judges = {sys.modules["course_utils.grading.worked_examples"].__file__}
     sys.addaudithook(_audit)
 
 
@@ -318,12 +325,12 @@ def _note_functions() -> None:
         except (ImportError, AttributeError):
             continue
         owners.append((owner, dotted))
-    importlib.import_module("course_utils.exercises")  # and the references
+    importlib.import_module("course_utils.grading.exercises")  # and the references
     owners += [
         (module, name)
         for name, module in list(sys.modules.items())
         if (name == "course_utils" or name.startswith("course_utils."))
-        and not name.startswith("course_utils.grading")
+        and name != __name__
     ]
     if "tensorflow" in sys.modules:
         tensor = type(sys.modules["tensorflow"].constant(0.0))
@@ -370,7 +377,7 @@ def _restore() -> None:
 
 def _on_call(frame, event, arg):
     """sys.settrace's hook while a test cell runs: trace the test's own
-    frames and those of the worked examples it runs (`course_utils.
+    frames and those of the worked examples it runs (`course_utils.grading.
     worked_examples`) line by line, and the calls they make until they return."""
     code = frame.f_code
     if (

@@ -4,9 +4,10 @@
 `nbgrader autograde`, `nbgrader generate_feedback`, `make grade` and the
 formgrader all use them:
 
-- `CheckTestCells` (before nbgrader's OverwriteCells): reports test cells a
-  student changed or deleted, and puts deleted ones back as the instructor
-  wrote them (OverwriteCells restores changed ones).
+- `CheckTestCells` (before nbgrader's OverwriteCells): reports test cells and
+  other read-only code cells (the grading-sizes cell) a student changed or
+  deleted, and puts deleted ones back as the instructor wrote them
+  (OverwriteCells restores changed ones).
 - `ReportProblems`: finds solutions that call the reference implementation
   and writes every recorded problem into the cell it concerns.
 - `LimitImages`: caps the images and HTML a graded notebook keeps.
@@ -30,7 +31,8 @@ from course_utils.grading.problems import UNREADABLE_KEY, Problem
 
 
 class CheckTestCells(NbGraderPreprocessor):
-    """Report changed and deleted test cells; put deleted ones back.
+    """Report changed and deleted read-only code cells (tests and the
+    grading-sizes cell); put deleted ones back.
 
     nbgrader's own `OverwriteCells.add_missing_cells` fails when the cell
     before a deleted test (its solution cell) was deleted too; this puts the
@@ -44,20 +46,23 @@ class CheckTestCells(NbGraderPreprocessor):
         names = [cell.name for cell in cells]
         positions = _positions(nb)
         for order, cell in enumerate(cells):
-            if not cell.is_test:
+            if not (cell.locked and cell.cell_type == "code"):
                 continue
+            changed, deleted = (
+                (problems.TEST_CHANGED, problems.TEST_DELETED)
+                if cell.is_test
+                else (problems.LOCKED_CHANGED, problems.LOCKED_DELETED)
+            )
             if cell.name in positions:
                 submitted = nb.cells[positions[cell.name]].source
                 if normalised(submitted) != normalised(
                     released(cell.source, self.config)
                 ):
-                    problems.record(
-                        nb, Problem(cell.name, problems.TEST_CHANGED, RESTORED)
-                    )
+                    problems.record(nb, Problem(cell.name, changed, RESTORED))
                 continue
-            problems.record(nb, Problem(cell.name, problems.TEST_DELETED, RESTORED))
+            problems.record(nb, Problem(cell.name, deleted, RESTORED))
             at = _insertion_point(names, order, positions, nb)
-            nb.cells.insert(at, test_cell(cell))
+            nb.cells.insert(at, locked_cell(cell))
             positions = _positions(nb)
         return nb, resources
 
@@ -134,8 +139,8 @@ def _positions(nb) -> dict:
     return {problems.cell_label(cell): i for i, cell in enumerate(nb.cells)}
 
 
-def test_cell(cell: ReleasedCell) -> NotebookNode:
-    """A locked test cell exactly as nbgrader's gradebook holds it (its
+def locked_cell(cell: ReleasedCell) -> NotebookNode:
+    """A read-only code cell exactly as nbgrader's gradebook holds it (its
     checksum then matches, so OverwriteCells accepts it)."""
     return new_code_cell(cell.source, metadata=cell.metadata())
 

@@ -15,7 +15,7 @@ from nbconvert.exporters import NotebookExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 
 from course_utils.grading import problems
-from course_utils.grading.preprocessors import released_cells, test_cell
+from course_utils.grading.preprocessors import locked_cell, released_cells
 from course_utils.grading.problems import UNREADABLE_KEY
 
 
@@ -33,7 +33,7 @@ class SubmissionExporter(NotebookExporter):
 
 def stand_in(info: dict, why: str):
     """A notebook with the assignment's test cells and a note saying why."""
-    tests = [test_cell(cell) for cell in released_cells(info) if cell.is_test]
+    tests = [locked_cell(cell) for cell in released_cells(info) if cell.is_test]
     detail = (
         f"{info['notebook']}.ipynb could not be read ({why}), so it was graded "
         "as an empty notebook: every test scores 0. Check that the file opens "

@@ -39,6 +39,8 @@ def rebound(source: str) -> list[str]:
         ("import scipy as np", ["np"]),
         ("from fakes import numpy as np", ["np"]),
         ("def cu():\n    pass", ["cu"]),
+        ("from course_utils import losses as exercises", ["exercises"]),
+        ("from mine import worked_examples", ["worked_examples"]),
         ("for tf in range(3):\n    pass", ["tf"]),
     ],
 )
@@ -61,6 +63,8 @@ def test_rebinding_what_the_tests_use_is_found(source, expected):
         "settings = cu.settings\nmine = dict(cu=1)",
         "%matplotlib inline\nx = np.zeros(3)\nx[0] = 1",
         "def broken(:",
+        "from course_utils.grading import exercises, sizes, worked_examples",
+        "import course_utils.grading.exercises as exercises",
     ],
 )
 def test_ordinary_code_is_not_flagged(source):
@@ -159,7 +163,10 @@ def test_a_worked_example_judges_with_the_genuine_functions_too():
     always = "lambda *args, **kwargs: True"
     nb = new_notebook(
         cells=[
-            _cell("import numpy as np\nimport course_utils as cu"),
+            _cell(
+                "import numpy as np\n"
+                "from course_utils.grading import exercises, worked_examples"
+            ),
             _cell(
                 "def content_loss(generated, content):\n"
                 f"    setattr(__import__('num' + 'py'), 'is' + 'close', {always})\n"
@@ -168,8 +175,8 @@ def test_a_worked_example_judges_with_the_genuine_functions_too():
             ),
             _cell(
                 '"""The worked example."""\n'
-                'with cu.exercises.isolated("content_loss", globals()):\n'
-                "    cu.worked_examples.content_loss(content_loss)",
+                'with exercises.isolated("content_loss", globals()):\n'
+                "    worked_examples.content_loss(content_loss)",
                 "content_loss_test",
                 test=True,
             ),
@@ -180,8 +187,8 @@ def test_a_worked_example_judges_with_the_genuine_functions_too():
             ),
             _cell(
                 '"""The worked example."""\n'
-                'with cu.exercises.isolated("total_loss", globals()):\n'
-                "    cu.worked_examples.total_loss(total_loss)",
+                'with exercises.isolated("total_loss", globals()):\n'
+                "    worked_examples.total_loss(total_loss)",
                 "total_loss_test",
                 test=True,
             ),

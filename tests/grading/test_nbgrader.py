@@ -113,7 +113,7 @@ def test_release_has_no_solutions_and_no_hidden_tests(course):
     for name in NOTEBOOKS:
         source_cells = cells(REPO / "notebooks" / f"{name}.ipynb")
         text = (release / f"{name}.ipynb").read_text()
-        # lines that are also written in the open (e.g. `with cu.exercises...`)
+        # lines that are also written in the open (e.g. `with exercises...`)
         public = {line for c in source_cells for line in _outside(c.source)}
         for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS"):
             assert marker not in text, f"{name}: '{marker}' left in the student version"
@@ -242,7 +242,7 @@ def test_before_you_hand_in_agrees_with_the_graded_visible_tests(graded, course)
     """The hand-in cell's verdict, run on a student's submitted code, is
     *passed* exactly where grading passed that exercise's visible test; the
     hand-in cell itself is not run while grading."""
-    from course_utils import exercises
+    from course_utils.grading import exercises
 
     compared = 0
     for student in SAFE_TO_RUN_HERE:
@@ -259,7 +259,7 @@ def test_before_you_hand_in_agrees_with_the_graded_visible_tests(graded, course)
                 visible = [
                     c
                     for c in graded_cells
-                    if f"cu.worked_examples.{exercise}(" in c.source
+                    if f"worked_examples.{exercise}(" in c.source
                     and nbgrader_meta(c).get("grade")
                 ]
                 if not visible:
@@ -317,6 +317,15 @@ def test_an_endless_loop_is_stopped_with_a_clear_message(graded, course):
 def test_huge_parameters_still_grade_tiny_and_leave_no_files(graded, course):
     folder = course / "autograded" / "huge_parameters" / ASSIGNMENT
     assert not (folder / "outputs").exists()
+    sizes_cell = next(
+        c
+        for c in cells(folder / "04_total_loss_and_optimisation.ipynb")
+        if nbgrader_meta(c).get("grade_id") == "grading_sizes"
+    )
+    assert sizes_cell.outputs[0].text == (
+        "Grading (nbgrader autograde): SIZE = 64 px, ITERATIONS = 2, "
+        "SNAPSHOT_EVERY = 1, WEIGHTS = None (random VGG19 weights).\n"
+    )
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
     assert size < 500_000, size
     notebook = folder / "04_total_loss_and_optimisation.ipynb"
@@ -326,6 +335,29 @@ def test_huge_parameters_still_grade_tiny_and_leave_no_files(graded, course):
         if nbgrader_meta(c).get("grade_id") == "optimisation_step"
     )
     assert step.outputs == [] or "Error" not in json.dumps(step.outputs), step.outputs
+
+
+SEEN = """\
+import contextlib, io, json
+with contextlib.redirect_stdout(io.StringIO()) as said:
+    sizes.while_grading(SIZE=128)
+with open("seen.json", "w") as seen:
+    json.dump([SIZE, ITERATIONS, WEIGHTS, said.getvalue()], seen)"""
+
+
+def test_nbgrader_validate_runs_a_notebook_at_the_grading_sizes(tmp_path):
+    """`nbgrader validate` (the Validate button too) runs the notebook with
+    NBGRADER_EXECUTION set, so the grading-sizes cell swaps in the tiny sizes:
+    the instructor's notebook passes offline, without the ImageNet weights its
+    parameters cell asks for. A last cell added here notes what it ran with."""
+    nb = nbformat.read(REPO / "notebooks" / "02_content_loss.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(SEEN))
+    nbformat.write(nb, tmp_path / "02_content_loss.ipynb")
+    completed = run(tmp_path, "nbgrader", "validate", "02_content_loss.ipynb")
+    assert "Success! Your notebook passes all the tests." in completed.stdout
+    size, iterations, weights, said = json.loads((tmp_path / "seen.json").read_text())
+    assert (size, iterations, weights) == (64, 2, None)
+    assert said == "Grading (nbgrader validate): SIZE = 64 px.\n"
 
 
 def test_grading_without_a_release_exits_2_and_says_what_to_do(tmp_path):

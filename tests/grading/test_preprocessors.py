@@ -1,13 +1,16 @@
-"""The grading preprocessors that work on a notebook alone (the rest run in
-test_nbgrader.py with the real nbgrader)."""
+"""The grading preprocessors on one notebook (with a small gradebook where
+they need one); the whole class runs in test_nbgrader.py with the real
+nbgrader."""
 
 import base64
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
+from nbgrader.api import Gradebook
 
 from course_utils.grading import problems
 from course_utils.grading.preprocessors import (
+    CheckTestCells,
     HideHiddenTests,
     LimitImages,
     ReportProblems,
@@ -109,4 +112,68 @@ def test_a_reference_call_is_recorded_against_its_exercise():
         problems.Problem(
             "content_loss", problems.USES_REFERENCE, "Your content_loss uses it"
         )
+    ]
+
+
+SIZES = (
+    "SIZE, ITERATIONS, WEIGHTS = sizes.while_grading(\n"
+    "    SIZE=SIZE, ITERATIONS=ITERATIONS, WEIGHTS=WEIGHTS\n)"
+)
+
+
+def _gradebook(tmp_path) -> dict:
+    """A gradebook holding one notebook: a read-only grading-sizes cell, a
+    solution cell and its test, as `nbgrader generate_assignment` stores them."""
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gradebook:
+        gradebook.add_assignment("a")
+        gradebook.add_notebook("n", "a")
+        gradebook.add_grade_cell("t", "n", "a", max_score=1, cell_type="code")
+        gradebook.add_solution_cell("s", "n", "a")
+        for name, source, locked in [
+            ("grading_sizes", SIZES, True),
+            ("s", "def f():\n    raise NotImplementedError", False),
+            ("t", "assert f() == 1, 'f() gives 1'", True),
+        ]:
+            gradebook.add_source_cell(
+                name, "n", "a", cell_type="code", locked=locked, source=source
+            )
+    return {"nbgrader": {"db_url": url, "notebook": "n", "assignment": "a"}}
+
+
+def _submitted(*names):
+    sources = {"grading_sizes": SIZES, "s": "def f():\n    return 1", "t": "x"}
+    return new_notebook(
+        cells=[
+            new_code_cell(sources[name], metadata={"nbgrader": {"grade_id": name}})
+            for name in names
+        ]
+    )
+
+
+def test_a_deleted_read_only_cell_is_put_back_where_it_was_and_listed(tmp_path):
+    resources = _gradebook(tmp_path)
+    nb, _ = CheckTestCells().preprocess(_submitted("s", "t"), resources)
+    assert [cell.metadata.nbgrader["grade_id"] for cell in nb.cells] == [
+        "grading_sizes",
+        "s",
+        "t",
+    ]
+    assert nb.cells[0].source == SIZES
+    assert nb.cells[0].metadata.nbgrader["locked"] is True
+    assert {(p.cell, p.reason) for p in problems.recorded(nb)} == {
+        ("grading_sizes", problems.LOCKED_DELETED),
+        ("t", problems.TEST_CHANGED),
+    }
+
+
+def test_a_changed_read_only_cell_is_listed_and_an_untouched_one_is_not(tmp_path):
+    resources = _gradebook(tmp_path)
+    nb = _submitted("grading_sizes", "s", "t")
+    nb.cells[2].source = "assert f() == 1, 'f() gives 1'"
+    assert problems.recorded(CheckTestCells().preprocess(nb, resources)[0]) == []
+    nb.cells[0].source = "SIZE, ITERATIONS, WEIGHTS = 1024, 5000, 'imagenet'"
+    nb, _ = CheckTestCells().preprocess(nb, resources)
+    assert [(p.cell, p.reason) for p in problems.recorded(nb)] == [
+        ("grading_sizes", problems.LOCKED_CHANGED)
     ]

@@ -9,6 +9,7 @@ import tomllib
 import nbformat
 import pytest
 
+from course_utils.grading import sizes
 from tests.conftest import REPO
 
 PATHS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -102,17 +103,49 @@ def test_title_and_badges_point_at_this_file(path):
 def test_setup_then_parameters_and_no_other_imports(path):
     notebook = load(path)
     assert any(cell.source.startswith("## Learning goals") for cell in notebook.cells)
-    setup, parameters, *body = code_cells(notebook)
+    setup, parameters, sizes_cell, *body = code_cells(notebook)
     assert "import course_utils as cu" in setup.source
     assert f'"git+{REPOSITORY}.git"' in setup.source
     assert "google.colab" in setup.source and "__version__" in setup.source
     assert "parameters" in parameters.metadata.get("tags", [])
     for name in ("SIZE", "WEIGHTS", "OUTPUT_DIR"):
         assert name in parameters.source, f"{path.name}: parameters cell lacks {name}"
-    for cell in body:
+    for cell in [sizes_cell, *body]:
         assert not re.search(r"^\s*(import|from) \w", cell.source, re.MULTILINE), (
             f"{path.name}: imports belong in the set-up cell:\n{cell.source[:200]}"
         )
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)
+def test_the_cell_after_the_parameters_swaps_in_every_grading_size(path):
+    """Every parameter that sets how long a run takes (a key of
+    sizes.GRADING) goes through `sizes.while_grading`, in a read-only cell,
+    so a notebook nbgrader runs is tiny whatever its parameters say."""
+    _, parameters, cell, *rest = code_cells(load(path))
+    assigned = [
+        target.id
+        for node in ast.parse(parameters.source).body
+        if isinstance(node, ast.Assign)
+        for target in ast.walk(node.targets[0])
+        if isinstance(target, ast.Name)
+    ]
+    costly = [name for name in assigned if name in sizes.GRADING]
+    assert "SIZE" in costly and "WEIGHTS" in costly
+    names = ", ".join(costly)
+    keywords = ", ".join(f"{name}={name}" for name in costly)
+    assert ast.unparse(ast.parse(cell.source)) == (
+        f"{names} = sizes.while_grading({keywords})"
+    ), f"{path.name}: the cell after the parameters"
+    assert cell.id == "grading-sizes"
+    assert grading(cell) == {
+        "grade": False,
+        "grade_id": "grading_sizes",
+        "locked": True,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
+    assert not any("sizes.while_grading" in c.source for c in rest)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)
@@ -148,8 +181,8 @@ def worked_example(name: str) -> str:
     """The body of an exercise's visible test: its worked example, run as
     `exercises.before_you_hand_in` runs it."""
     return (
-        f'with cu.exercises.isolated("{name}", globals()):\n'
-        f"    cu.worked_examples.{name}({name})"
+        f'with exercises.isolated("{name}", globals()):\n'
+        f"    worked_examples.{name}({name})"
     )
 
 
@@ -165,7 +198,7 @@ def test_a_notebook_with_exercises_ends_with_the_hand_in_cell(path):
     assert heading.source.startswith("## Before you hand in")
     assert hand_in == [last] and not grading(last), path.name
     call = ast.parse(last.source).body[0].value
-    assert ast.unparse(call.func) == "cu.exercises.before_you_hand_in"
+    assert ast.unparse(call.func) == "exercises.before_you_hand_in"
     notebook, namespace, listed = call.args
     assert ast.literal_eval(notebook) == path.name
     assert ast.unparse(namespace) == "globals()"
@@ -173,11 +206,12 @@ def test_a_notebook_with_exercises_ends_with_the_hand_in_cell(path):
 
 
 def test_grade_ids_are_unique_snake_case():
+    """Unique in the course, but for the grading-sizes cell each notebook has."""
     ids = [
         grading(cell)["grade_id"]
         for path in PATHS
         for cell in load(path).cells
-        if grading(cell)
+        if grading(cell) and cell.id != "grading-sizes"
     ]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", grade_id) for grade_id in ids)

@@ -1,4 +1,5 @@
-"""The package's shape: imports go one way, and students import no benchmark."""
+"""The package's shape: imports go one way, students import no benchmark, and
+no student module imports the instructor's layer (`course_utils.grading`)."""
 
 import ast
 import subprocess
@@ -71,7 +72,19 @@ def test_no_module_imports_one_that_imports_it_back():
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
 
 
-def test_importing_the_package_loads_no_benchmark():
+def test_no_student_module_imports_the_instructors_layer():
+    graph = import_graph()
+    student = {name for name in graph if not name.startswith("course_utils.grading")}
+    assert "course_utils.settings" in student and "course_utils.grading.sizes" in graph
+    reaching = {
+        name: sorted(i for i in graph[name] if i.startswith("course_utils.grading"))
+        for name in student
+    }
+    reaching = {name: found for name, found in reaching.items() if found}
+    assert not reaching, f"student modules import the instructor layer: {reaching}"
+
+
+def test_importing_the_package_loads_no_benchmark_and_no_grading():
     modules = sorted(
         module_name(path)
         for path in PACKAGE.rglob("*.py")
@@ -80,7 +93,8 @@ def test_importing_the_package_loads_no_benchmark():
     script = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
-        "print(sorted(m for m in sys.modules if m.startswith('benchmarks')))\n"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m.startswith(('benchmarks', 'course_utils.grading'))))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO

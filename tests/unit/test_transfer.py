@@ -14,6 +14,7 @@ from tqdm import tqdm
 from course_utils import vgg
 from course_utils.images import load_image
 from course_utils.objective import Objective
+from course_utils.recorder import last_run
 from course_utils.transfer import start_image, stylize
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
@@ -84,7 +85,7 @@ def test_stylize_callback_sees_every_iteration(images):
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
-def test_stylize_keyboard_interrupt_keeps_the_partial_result(images, optimizer):
+def test_ctrl_c_stops_the_cell_and_last_run_keeps_the_partial_result(images, optimizer):
     kept = {}
 
     def interrupt_at_3(iteration, losses, image):
@@ -92,14 +93,16 @@ def test_stylize_keyboard_interrupt_keeps_the_partial_result(images, optimizer):
         if iteration == 3:
             raise KeyboardInterrupt
 
-    result = stylize(
-        *images,
-        optimizer=optimizer,
-        iterations=50,
-        snapshot_every=2,
-        callback=interrupt_at_3,
-        **FAST,
-    )
+    with pytest.raises(KeyboardInterrupt):
+        stylize(
+            *images,
+            optimizer=optimizer,
+            iterations=50,
+            snapshot_every=2,
+            callback=interrupt_at_3,
+            **FAST,
+        )
+    result = last_run()
     assert "interrupted" in result.stopped
     assert result.iterations_done == 3
     assert [it.number for it, _ in result.snapshots] == [0, 2, 3]

@@ -23,7 +23,8 @@ import contextlib
 import inspect
 import sys
 
-from course_utils import colour, losses, optimise, worked_examples
+from course_utils import colour, losses, optimise
+from course_utils.grading import worked_examples
 
 REFERENCES = {
     "content_loss": losses.content_loss,
@@ -147,7 +148,7 @@ def standing(name: str, namespace: dict) -> tuple[str, str]:
 def before_you_hand_in(notebook: str, namespace: dict, names: list[str]) -> None:
     """Print where each exercise of a notebook stands, then how to hand it in.
 
-    The notebook's last cell: `cu.exercises.before_you_hand_in(
+    The notebook's last cell: `exercises.before_you_hand_in(
     "02_content_loss.ipynb", globals(), ["content_loss"])`. Each exercise's
     worked example runs as in its graded test; the hidden tests do not.
 

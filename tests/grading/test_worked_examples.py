@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_utils import colour, exercises, losses, worked_examples
+from course_utils import colour, losses
+from course_utils.grading import exercises, worked_examples
 
 
 def own_num_conv_params(kernel_size, in_channels, num_filters):

@@ -7,8 +7,8 @@ cell and its "Before you hand in" cell (`exercises.before_you_hand_in`) both
 call these, so a pass in one is a pass in the other. The hidden tests stay
 in the notebooks' sources.
 
-    with cu.exercises.isolated("content_loss", globals()):
-        cu.worked_examples.content_loss(content_loss)
+    with exercises.isolated("content_loss", globals()):
+        worked_examples.content_loss(content_loss)
 
 Raises AssertionError (with the message) when the answer is not yet right.
 """

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_utils import colour, exercises, losses, optimise
+from course_utils import colour, losses, optimise
+from course_utils.grading import exercises
 
 
 def wrong_gram(features):
