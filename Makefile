@@ -40,13 +40,15 @@ check: $(INSTALLED)  ## is this machine ready for the course? (weights, quality 
 weights: $(INSTALLED)  ## download both VGG19 weights files into the Keras cache, check their hashes
 	$(BIN)/python -m course_utils weights $(if $(VGG19_WEIGHTS),--weights "$(VGG19_WEIGHTS)")
 
-# The notebooks in more environments than .venv's newest versions: each name in ENVS
+# The tests in more environments than .venv's newest versions: each name in ENVS
 # has its exact versions in .ci/NAME.txt (pip constraints) and its own virtual
 # environment, .venvs/NAME, made with Python 3.11. CI runs `make test-envs`.
-#   oldest: the floors in pyproject.toml (tests/test_project.py keeps them equal)
-#   colab:  Google Colab's current versions
+#   oldest:     the floors in pyproject.toml (tests/test_project.py keeps them equal)
+#   colab:      Google Colab's current versions
+#   instructor: the `instructor` extra's floors (.ci/instructor.txt) over the oldest
+#               environment's versions; it runs the grading tests (tests/grading)
 # Each environment holds the package (editable: it runs this checkout's code) and
-# only what the notebook tests need. It is rebuilt only when pyproject.toml or its
+# only what its tests need. It is rebuilt only when pyproject.toml or its
 # .ci/NAME.txt changes. Downloads are kept in ENV_WHEELS and reused by every later
 # build, here or in another clone (pip's own cache misses them where a proxy drops
 # PyPI's caching headers). The notebooks run at test sizes with random weights, as
@@ -55,32 +57,38 @@ weights: $(INSTALLED)  ## download both VGG19 weights files into the Keras cache
 # papermill asks for the kernel "python3": `ipykernel install --sys-prefix` registers
 # the environment's own Python under that name inside the environment, where Jupyter
 # looks first, and tests/notebooks/test_kernel.py checks that the kernel is that Python.
-ENVS ?= oldest colab
+ENVS ?= oldest colab instructor
 ENV_PYTHON ?= python3.11
 VENVS := .venvs
 ENV_WHEELS ?= $(HOME)/.cache/course-utils/wheels
 ENV_TOOLS := pytest papermill nbformat ipykernel
 ENV_TESTS := tests/notebooks/test_kernel.py tests/notebooks/test_notebooks.py \
 	tests/unit/test_figures.py tests/unit/test_controls.py tests/unit/test_widgets.py
+# An environment's own extra, constraints and tests, where they differ
+ENV_EXTRA_instructor := [instructor]
+ENV_ALSO_instructor := .ci/oldest.txt
+ENV_TESTS_instructor := tests/grading
 
-test-envs: $(ENVS:%=test-env-%)  ## the notebooks in the oldest versions allowed and in Colab's
+test-envs: $(ENVS:%=test-env-%)  ## the notebooks in the oldest versions allowed and in Colab's; grading in the oldest instructor tools
 
 # PATH as if the environment were activated (the recipes' PATH starts with .venv/bin)
 test-env-%: $(VENVS)/%/.installed
 	@$(VENVS)/$*/bin/python .ci/versions.py $*
 	PATH=$(abspath $(VENVS)/$*/bin):$$PATH $(VENVS)/$*/bin/python -m pytest \
-		-p no:cacheprovider $(ENV_TESTS)
+		-p no:cacheprovider $(or $(ENV_TESTS_$*),$(ENV_TESTS))
 
 # (.PRECIOUS: make would otherwise delete the stamps as intermediate files)
 .PRECIOUS: $(VENVS)/%/.installed
+$(VENVS)/instructor/.installed: $(ENV_ALSO_instructor)
 $(VENVS)/%/.installed: pyproject.toml .ci/%.txt
 	rm -rf $(VENVS)/$*
 	$(ENV_PYTHON) -m venv $(VENVS)/$*
 	$(VENVS)/$*/bin/python -m pip install --quiet --upgrade pip
 	$(VENVS)/$*/bin/python -m pip download --quiet --dest $(ENV_WHEELS) \
-		--constraint .ci/$*.txt . $(ENV_TOOLS)
+		$(addprefix --constraint ,.ci/$*.txt $(ENV_ALSO_$*)) .$(ENV_EXTRA_$*) $(ENV_TOOLS)
 	$(VENVS)/$*/bin/python -m pip install --quiet --find-links $(ENV_WHEELS) \
-		--constraint .ci/$*.txt --editable . $(ENV_TOOLS)
+		$(addprefix --constraint ,.ci/$*.txt $(ENV_ALSO_$*)) --editable .$(ENV_EXTRA_$*) \
+		$(ENV_TOOLS)
 	$(VENVS)/$*/bin/python -m ipykernel install --sys-prefix
 	touch $@
 

@@ -6,7 +6,7 @@ tests: `python .ci/versions.py oldest`.
 
 import platform
 import sys
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 
 PACKAGES = [
     "tensorflow",
@@ -21,5 +21,15 @@ PACKAGES = [
 ]
 
 name = sys.argv[1] if len(sys.argv) > 1 else sys.prefix
-versions = ", ".join(f"{package} {version(package)}" for package in PACKAGES)
+INSTRUCTOR = ["nbgrader", "nbclient", "distributed"]  # where they are installed
+
+
+def installed(package: str) -> str | None:
+    try:
+        return f"{package} {version(package)}"
+    except PackageNotFoundError:
+        return None
+
+
+versions = ", ".join(filter(None, map(installed, PACKAGES + INSTRUCTOR)))
 print(f"{name}: python {platform.python_version()}, {versions}", flush=True)

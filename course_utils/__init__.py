@@ -4,7 +4,8 @@ The notebooks import what they need from here; each module holds one idea:
 images, vgg (the VGG19 feature model), losses (Eq. 1-5), then the run:
 settings (every setting, declared once), objective (the loss of an image,
 targets computed once), optimise (notebook 04's step and the loop), recorder
-(history, snapshots, stopping), transfer (`stylize`, stage by stage) and
+(what the loop calls after each step: history, progress and messages, each
+its own module) and results (what a run made), transfer (`stylize`, stage by stage) and
 batch (many pairs at once); timing (Table 1), plotting, data and download
 (sample images and paintings), widgets (the playground), for notebook 07
 colour and styles; weights (the ImageNet files, their hashes) and check
@@ -39,6 +40,7 @@ _MODULES = (
     "optimise",
     "plotting",
     "recorder",
+    "results",
     "settings",
     "startup",
     "styles",
@@ -59,7 +61,7 @@ _NAMES = {
     "total_loss": "losses",
     "total_variation_loss": "losses",
     "quiet_start": "startup",
-    "StyleTransferResult": "recorder",
+    "StyleTransferResult": "results",
     "last_run": "recorder",
     "StyleTransferSettings": "settings",
     "stylize": "transfer",

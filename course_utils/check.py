@@ -31,7 +31,7 @@ from course_utils import data, timing, vgg
 from course_utils.images import load_image, resize_to, vgg_preprocess
 from course_utils.objective import Objective
 from course_utils.settings import StyleTransferSettings
-from course_utils.transfer import start_image, stylize
+from course_utils.transfer import stage_start, stylize
 from course_utils.weights import (
     NO_TOP,
     WITH_TOP,
@@ -192,13 +192,7 @@ def measure_stylization(
     )
     content = load_image(content, size)
     objective = Objective(content, style, settings)
-    start = start_image(
-        content,
-        resize_to(style, content.shape[:2]),
-        settings.init,
-        settings.noise_ratio,
-        seed,
-    )
+    start = stage_start(objective, settings)  # the run's own x_0
 
     def losses(image):
         values = objective(np.asarray(image, np.float32)[np.newaxis])

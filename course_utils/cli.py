@@ -22,7 +22,8 @@ from pathlib import Path
 from course_utils import data, plotting, vgg
 from course_utils.captions import RANDOM_WEIGHTS_NOTE
 from course_utils.images import load_image, save_gif, save_image
-from course_utils.recorder import describe_stages, last_run
+from course_utils.recorder import last_run
+from course_utils.results import describe_stages
 from course_utils.settings import StyleTransferSettings
 from course_utils.transfer import stylize
 
@@ -233,7 +234,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Neural style transfer as in the course (Gatys et al.).",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    for add in (_add_stylize, _add_check_and_weights, _add_layers, _add_gallery):
+        add(commands)
+    return parser
 
+
+def _add_stylize(commands) -> None:
+    """`stylize`: its own options, then one per setting (`settings`)."""
     run = commands.add_parser(
         "stylize",
         help="stylize an image",
@@ -269,7 +276,10 @@ def _parser() -> argparse.ArgumentParser:
         help="one mask image per --style: style k paints only where mask k is white",
     )
     run.add_argument("--snapshots-dir", help="also save every snapshot here")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
 
+
+def _add_check_and_weights(commands) -> None:
     check = commands.add_parser(
         "check",
         help="is this machine ready for the course?",
@@ -303,8 +313,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--timing-iterations", type=int, default=5, help="iterations timed per row"
     )
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
 
+
+def _add_layers(commands) -> None:
     layers = commands.add_parser("layers", help="print VGG19's layer table")
     layers.set_defaults(run=_layers)
     layers.add_argument("--size", type=int, default=224, help="input size in px")
@@ -319,6 +330,8 @@ def _parser() -> argparse.ArgumentParser:
         help="include the ImageNet classifier (224 px only)",
     )
 
+
+def _add_gallery(commands) -> None:
     gallery = commands.add_parser(
         "gallery",
         help="content, style and result for a few styles, in one image",
@@ -342,7 +355,6 @@ def _parser() -> argparse.ArgumentParser:
         if field.name in ("size", "iterations", "weights"):
             _add_setting(gallery, field)
     gallery.add_argument("--quiet", action="store_true", help="no progress bars")
-    return parser
 
 
 def _add_setting(parser, field) -> None:

@@ -1,4 +1,10 @@
-"""A number a student sets to a power of ten by dragging, or to any value by typing.
+"""The playground's controls: one per setting it shows, declared in CONTROLS.
+
+Adding a setting to the playground is one entry in CONTROLS: the column it
+sits in, how its widget is made, and (if its widget's `value` is not the
+setting's value) how it is read. The settings it does not show are in
+LEFT_OUT, each with its reason; a test checks that the two together are every
+field of `StyleTransferSettings`.
 
 The playground's alpha and beta (Eq. 5) span many orders of magnitude, and the
 notebooks ask for values such as alpha = 0.01. `PowerOfTen` shows a slider over
@@ -6,15 +12,28 @@ the exponent (one step is a factor of 10, so a drag lands on 0.01, not on
 0.0005) next to a text box that takes any value (0.01, 1e3, 0.03). The two
 follow each other: the slider sets the box to exactly 10^exponent, and a typed
 value is kept exactly, with the slider at its nearest exponent.
+`StyleLayers` is a checkbox and a weight w_l (Eq. 4) for each style layer.
 Core ipywidgets only; works with ipywidgets 7.7 and 8.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import operator
+from collections.abc import Callable
 
 import ipywidgets as w
 import traitlets
+
+from course_utils import vgg
+from course_utils.settings import INITS, OPTIMIZERS, StyleTransferSettings
+
+DEFAULTS = {f.name: f.default for f in dataclasses.fields(StyleTransferSettings)}
+LOWEST = {
+    f.name: f.metadata.get("low") for f in dataclasses.fields(StyleTransferSettings)
+}
+TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]
 
 
 def power_of_ten(exponent: int) -> float:
@@ -118,3 +137,156 @@ def _readout(value: float) -> str:
     else:
         shown = f"{exponent:.2f}"
     return f"10<sup>{shown.replace('-', '&minus;')}</sup> ="
+
+
+class StyleLayers(w.VBox):
+    """The style layers l and their relative weights w_l (Eq. 4): a checkbox
+    and a slider for each of `choices`; the report's five are ticked.
+
+    `value` is {Keras name: weight} of the ticked layers, scaled to sum 1, so
+    the report's w_l = 1/5 when all five are at 1.
+    """
+
+    def __init__(self, choices):
+        self.boxes = {
+            name: w.Checkbox(
+                value=name in DEFAULTS["style_layers"],
+                description=name,
+                indent=False,
+                layout=w.Layout(width="130px"),
+            )
+            for name in map(vgg.resolve_layer, choices)
+        }
+        self.weights = {
+            name: w.FloatSlider(
+                value=1.0, min=0.0, max=2.0, step=0.05, layout=w.Layout(width="230px")
+            )
+            for name in self.boxes
+        }
+        header = "<b>style layers</b> and their relative weights <i>w<sub>l</sub></i>"
+        rows = [w.HBox([box, self.weights[name]]) for name, box in self.boxes.items()]
+        super().__init__([w.HTML(header), *rows])
+
+    @property
+    def value(self) -> dict:
+        chosen = {
+            name: self.weights[name].value
+            for name, box in self.boxes.items()
+            if box.value
+        }
+        total = sum(chosen.values()) or 1.0
+        return {name: weight / total for name, weight in chosen.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Control:
+    """How the playground shows one setting.
+
+    Attributes:
+        column: where it sits: "weights" (Eq. 5 and the layers' Eq. 1),
+            "layers" or "run".
+        make: makes its widget from the playground's starting values
+            {"size", "largest", "iterations", "style_layer_choices"}.
+        read: the setting's value from the widget (default: its `value`).
+    """
+
+    column: str
+    make: Callable[[dict], w.Widget]
+    read: Callable[[w.Widget], object] = operator.attrgetter("value")
+
+
+def _wide(kind, description: str, **options) -> w.Widget:
+    """A control of the playground's usual width, its description beside it."""
+    return kind(
+        description=description,
+        style={"description_width": "120px"},
+        layout=w.Layout(width="380px"),
+        **options,
+    )
+
+
+def _default(kind, name: str, description: str, **options):
+    """Makes a control of the usual width that starts at setting `name`'s default."""
+    return lambda _: _wide(kind, description, value=DEFAULTS[name], **options)
+
+
+def _weight(name: str, exponents: tuple[int, int], label: str) -> Control:
+    """alpha or beta of Eq. 5: a drag moves it by powers of ten, the box takes
+    any value."""
+    return Control(
+        "weights",
+        lambda _: PowerOfTen(DEFAULTS[name], exponents, label, low=LOWEST[name]),
+    )
+
+
+CONTROLS = {
+    "alpha": _weight("alpha", (-5, 3), "alpha (content)"),
+    "beta": _weight("beta", (-2, 6), "beta (style)"),
+    "content_layers": Control(
+        "weights",
+        lambda _: _wide(
+            w.Dropdown,
+            "content layer",
+            options=vgg.CONV_LAYERS,
+            value=DEFAULTS["content_layers"][0],
+        ),
+        read=lambda control: [control.value],
+    ),
+    "tv_weight": Control(
+        "weights",
+        _default(w.SelectionSlider, "tv_weight", "TV weight", options=TV_WEIGHTS),
+    ),
+    "style_layers": Control(
+        "layers", lambda start: StyleLayers(start["style_layer_choices"])
+    ),
+    "iterations": Control(
+        "run",
+        lambda start: _wide(
+            w.IntSlider, "iterations", value=start["iterations"], min=1, max=5000
+        ),
+    ),
+    "size": Control(
+        "run",
+        lambda start: _wide(
+            w.IntSlider,
+            "image size (px)",
+            value=min(start["size"], start["largest"]),
+            min=32,
+            max=start["largest"],
+            step=32,
+        ),
+    ),
+    "init": Control("run", _default(w.Dropdown, "init", "start image", options=INITS)),
+    "noise_ratio": Control(
+        "run",
+        _default(
+            w.FloatSlider, "noise_ratio", "noise ratio", min=0.0, max=1.0, step=0.05
+        ),
+    ),
+    "optimizer": Control(
+        "run", _default(w.Dropdown, "optimizer", "optimiser", options=OPTIMIZERS)
+    ),
+    "learning_rate": Control(
+        "run",
+        _default(
+            w.FloatLogSlider, "learning_rate", "learning rate", base=10, min=-4, max=0
+        ),
+    ),
+}
+"""{setting: its Control}, in the order they are shown."""
+
+CONTROLLED = tuple(CONTROLS)
+"""The settings a student varies with the playground's controls."""
+
+LEFT_OUT = {
+    "weights": "given once, as Playground(weights=...)",
+    "stages": "1: one size, so the live image and loss curves stay comparable",
+    "snapshot_every": "set from the iterations: ten snapshots a run",
+    "seed": "the default, so two runs differ only in what the student changed",
+    "precision": "the default (auto): it changes the speed, not the picture",
+    "style_weights": "one style image at a time; notebook 07 blends styles",
+    "style_scale": "the default; notebook 07 varies the stroke size",
+    "preserve_colour": "the default; notebook 07 keeps the content's colours",
+}
+"""The settings the playground has no control for, and why (a test checks that
+CONTROLLED and LEFT_OUT together are every field of StyleTransferSettings)."""

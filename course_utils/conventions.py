@@ -17,7 +17,9 @@ S is the number of pixels of the input image: the Keras example divides by
 the input's 3 colour channels and S where the report has the layer's N and M.
 Every one is the report's loss times a constant per layer, so each amounts to
 other alpha, beta and layer weights w_l: the optimum is the
-same family of images, reached with different settings.
+same family of images, reached with different settings. Notebook 05 compares
+the style terms; the content terms differ from Eq. 1 by the constant in the
+table (2 for the sum, 2 / (N M) for the mean).
 """
 
 from __future__ import annotations
@@ -58,15 +60,3 @@ def pytorch_tutorial_style_layer_loss(generated, style) -> tf.Tensor:
     target, _, _ = _gram_and_sizes(style)
     scale = num_filters * num_positions
     return tf.reduce_mean(tf.square((gram - target) / scale))
-
-
-def mean_content_loss(generated, content) -> tf.Tensor:
-    """TensorFlow and PyTorch tutorials: mean (F - P)^2 instead of 1/2 sum."""
-    return tf.reduce_mean(
-        tf.square(feature_matrix(generated) - feature_matrix(content))
-    )
-
-
-def sum_content_loss(generated, content) -> tf.Tensor:
-    """Keras example: sum (F - P)^2, without the 1/2."""
-    return tf.reduce_sum(tf.square(feature_matrix(generated) - feature_matrix(content)))

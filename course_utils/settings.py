@@ -3,7 +3,7 @@
 `StyleTransferSettings` is the only place a setting is declared: its default,
 its help text and its valid values live in the field's metadata. The command
 line's options are generated from these fields (`cli`), and a test checks the
-playground's controls against them (`widgets.LEFT_OUT` lists, with the reason,
+playground's controls against them (`controls.LEFT_OUT` lists, with the reason,
 the settings the playground does not show), so a new setting cannot be
 forgotten in either.
 """

@@ -21,7 +21,8 @@ from course_utils import colour
 from course_utils.images import load_image, resize_to
 from course_utils.objective import Objective
 from course_utils.optimise import optimise
-from course_utils.recorder import Recorder, StyleTransferResult
+from course_utils.recorder import Recorder
+from course_utils.results import StyleTransferResult
 from course_utils.settings import (
     INITS,
     StyleTransferSettings,

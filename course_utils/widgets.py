@@ -12,10 +12,8 @@ Stopped or Failed. Works with ipywidgets 7.7 and 8, core widgets only.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -23,22 +21,18 @@ from pathlib import Path
 import ipywidgets as w
 import numpy as np
 import tensorflow as tf
-from matplotlib.figure import Figure
 from PIL import Image
 
 from course_utils import data, plotting, vgg
-from course_utils.controls import PowerOfTen
+from course_utils.controls import CONTROLS
 from course_utils.images import load_image, png_bytes, save_image
-from course_utils.recorder import describe_stages
-from course_utils.settings import INITS, OPTIMIZERS, StyleTransferSettings
+from course_utils.messages import first_line
+from course_utils.results import describe_stages
+from course_utils.settings import StyleTransferSettings
 from course_utils.transfer import stylize
+from course_utils.views import VIEW_PX, loss_chart, placeholder_png, png
 
 UPLOAD = "(your upload)"
-TV_WEIGHTS = [0.0] + [10.0**exponent for exponent in range(-4, 6)]
-DEFAULTS = {f.name: f.default for f in dataclasses.fields(StyleTransferSettings)}
-LOWEST = {
-    f.name: f.metadata.get("low") for f in dataclasses.fields(StyleTransferSettings)
-}
 STATES = {  # state: (badge text, badge colour)
     "ready": ("Ready", "#616161"),
     "running": ("Running", "#1565c0"),
@@ -47,36 +41,6 @@ STATES = {  # state: (badge text, badge colour)
     "failed": ("Failed", "#c62828"),
 }
 """What the badge next to the buttons says, and in which colour."""
-VIEW_PX = 360
-"""Width of the image and loss views on the page, in pixels."""
-
-CONTROLLED = (
-    "alpha",
-    "beta",
-    "content_layers",
-    "style_layers",
-    "tv_weight",
-    "iterations",
-    "size",
-    "init",
-    "noise_ratio",
-    "optimizer",
-    "learning_rate",
-)
-"""The settings a student varies with the playground's controls."""
-
-LEFT_OUT = {
-    "weights": "given once, as Playground(weights=...)",
-    "stages": "1: one size, so the live image and loss curves stay comparable",
-    "snapshot_every": "set from the iterations: ten snapshots a run",
-    "seed": "the default, so two runs differ only in what the student changed",
-    "precision": "the default (auto): it changes the speed, not the picture",
-    "style_weights": "one style image at a time; notebook 07 blends styles",
-    "style_scale": "the default; notebook 07 varies the stroke size",
-    "preserve_colour": "the default; notebook 07 keeps the content's colours",
-}
-"""The settings the playground has no control for, and why (a test checks that
-CONTROLLED and LEFT_OUT together are every field of StyleTransferSettings)."""
 
 
 class Playground:
@@ -188,33 +152,15 @@ class Playground:
 
     def settings(self) -> dict:
         """The `stylize` settings the controls show now."""
-        chosen = {
-            name: self.layer_weights[name].value
-            for name, box in self.layer_boxes.items()
-            if box.value
-        }
-        # The sliders are relative weights; scaled to sum 1 they give the
-        # report's w_l = 1/5 when all five are at 1.
-        total = sum(chosen.values()) or 1.0
-        style_layers = {name: weight / total for name, weight in chosen.items()}
         controlled = {
-            "alpha": self.alpha.value,
-            "beta": self.beta.value,
-            "content_layers": [self.content_layer.value],
-            "style_layers": style_layers,
-            "tv_weight": self.tv_weight.value,
-            "iterations": self.iterations.value,
-            "size": self.size.value,
-            "init": self.init.value,
-            "noise_ratio": self.noise_ratio.value,
-            "optimizer": self.optimizer.value,
-            "learning_rate": self.learning_rate.value,
+            name: CONTROLS[name].read(control)
+            for name, control in self.controls.items()
         }
         return {
             **controlled,
             "weights": self.weights,
             "stages": 1,
-            "snapshot_every": max(1, self.iterations.value // 10),
+            "snapshot_every": max(1, controlled["iterations"] // 10),
         }
 
     def _ipython_display_(self):
@@ -240,7 +186,7 @@ class Playground:
             ending = "stopped" if result.stopped else "finished"
             self._set_state(ending, _summary(len(self.results), result))
         except Exception as err:  # shown to the student instead of lost in a thread
-            self._set_state("failed", f"The run failed: {_first_line(err)}")
+            self._set_state("failed", f"The run failed: {first_line(err, 300)}")
         finally:
             if self.state == "running":  # e.g. Ctrl-C on a run in the foreground
                 self._set_state("stopped", "The run was interrupted.")
@@ -263,7 +209,7 @@ class Playground:
         self._last_draw = now
         self.image_view.value = png_bytes(image)
         chart = loss_chart(history, self._run_settings, self.is_trained)
-        self.loss_view.value = _png(chart)
+        self.loss_view.value = png(chart)
         elapsed = now - self._started
         self.status.value = (
             f"iteration {iteration} of {self.progress.max} · "
@@ -319,85 +265,24 @@ class Playground:
     # -- building the widgets ------------------------------------------------
 
     def _make_controls(self, size, iterations, style_layer_choices):
+        largest = 1024 if tf.config.list_physical_devices("GPU") else 512
+        start = {
+            "size": size,
+            "largest": largest,
+            "iterations": iterations,
+            "style_layer_choices": style_layer_choices,
+        }
+        self.controls = {
+            name: control.make(start) for name, control in CONTROLS.items()
+        }
+        self.ratio = w.HTML()
+        for name in ("alpha", "beta"):
+            self.controls[name].observe(lambda _: self._show_ratio(), names="value")
+        self._show_ratio()
         wide = {
             "style": {"description_width": "120px"},
             "layout": w.Layout(width="380px"),
         }
-        # A drag moves alpha and beta by powers of ten; the box takes any value.
-        self.alpha = PowerOfTen(
-            DEFAULTS["alpha"], (-5, 3), "alpha (content)", low=LOWEST["alpha"]
-        )
-        self.beta = PowerOfTen(
-            DEFAULTS["beta"], (-2, 6), "beta (style)", low=LOWEST["beta"]
-        )
-        self.ratio = w.HTML()
-        for control in (self.alpha, self.beta):
-            control.observe(lambda _: self._show_ratio(), names="value")
-        self._show_ratio()
-        self.layer_boxes = {
-            name: w.Checkbox(
-                value=name in DEFAULTS["style_layers"],
-                description=name,
-                indent=False,
-                layout=w.Layout(width="130px"),
-            )
-            for name in map(vgg.resolve_layer, style_layer_choices)
-        }
-        self.layer_weights = {
-            name: w.FloatSlider(
-                value=1.0, min=0.0, max=2.0, step=0.05, layout=w.Layout(width="230px")
-            )
-            for name in self.layer_boxes
-        }
-        self.content_layer = w.Dropdown(
-            options=vgg.CONV_LAYERS,
-            value=DEFAULTS["content_layers"][0],
-            description="content layer",
-            **wide,
-        )
-        self.iterations = w.IntSlider(
-            value=iterations, min=1, max=5000, description="iterations", **wide
-        )
-        largest = 1024 if tf.config.list_physical_devices("GPU") else 512
-        self.size = w.IntSlider(
-            value=min(size, largest),
-            min=32,
-            max=largest,
-            step=32,
-            description="image size (px)",
-            **wide,
-        )
-        self.init = w.Dropdown(
-            options=INITS, value=DEFAULTS["init"], description="start image", **wide
-        )
-        self.noise_ratio = w.FloatSlider(
-            value=DEFAULTS["noise_ratio"],
-            min=0.0,
-            max=1.0,
-            step=0.05,
-            description="noise ratio",
-            **wide,
-        )
-        self.optimizer = w.Dropdown(
-            options=OPTIMIZERS,
-            value=DEFAULTS["optimizer"],
-            description="optimiser",
-            **wide,
-        )
-        self.learning_rate = w.FloatLogSlider(
-            value=DEFAULTS["learning_rate"],
-            base=10,
-            min=-4,
-            max=0,
-            description="learning rate",
-            **wide,
-        )
-        self.tv_weight = w.SelectionSlider(
-            options=TV_WEIGHTS,
-            value=DEFAULTS["tv_weight"],
-            description="TV weight",
-            **wide,
-        )
         self.content_picker = w.Dropdown(
             options=data.list_images("content"),
             value=data.DEFAULT_CONTENT,
@@ -438,12 +323,12 @@ class Playground:
         # Before the first run the views show what will appear there: an
         # ipywidgets Image without a value shows a broken-image icon.
         self.image_view = w.Image(
-            value=_placeholder_png("The image appears here.\nPress Run."),
+            value=placeholder_png("The image appears here.\nPress Run."),
             format="png",
             layout=w.Layout(width=f"{VIEW_PX}px"),
         )
         self.loss_view = w.Image(
-            value=_placeholder_png("The loss curves appear here.\nPress Run.", 0.9),
+            value=placeholder_png("The loss curves appear here.\nPress Run.", 0.9),
             format="png",
             layout=w.Layout(width=f"{VIEW_PX}px"),
         )
@@ -456,14 +341,11 @@ class Playground:
         self.gallery = w.HBox(layout=_wrap())
 
     def _layout(self):
-        header = "<b>style layers</b> and their relative weights <i>w<sub>l</sub></i>"
-        layers = [w.HTML(header)] + [
-            w.HBox([box, self.layer_weights[name]])
-            for name, box in self.layer_boxes.items()
-        ]
-        weights = [self.alpha, self.beta, self.ratio, self.content_layer]
-        run = [self.iterations, self.size, self.init, self.noise_ratio]
-        run += [self.optimizer, self.learning_rate]
+        column = {name: [] for name in ("weights", "layers", "run")}
+        for name, control in self.controls.items():
+            column[CONTROLS[name].column].append(control)
+        weights = column["weights"]
+        weights.insert(weights.index(self.controls["beta"]) + 1, self.ratio)
         images = [self.content_picker, self.uploads["content"], self.style_picker]
         images += [self.uploads["style"]]
         buttons = [self.run_button, self.stop_button, self.save_button, self.badge]
@@ -475,8 +357,8 @@ class Playground:
         return w.VBox(
             banner
             + [
-                _columns(weights + [self.tv_weight], layers),
-                _columns(run, images),
+                _columns(weights, column["layers"]),
+                _columns(column["run"], images),
                 w.HBox(buttons, layout=_wrap()),
                 self.progress,
                 self.status,
@@ -487,7 +369,7 @@ class Playground:
         )
 
     def _show_ratio(self):
-        alpha, beta = self.alpha.value, self.beta.value
+        alpha, beta = self.controls["alpha"].value, self.controls["beta"].value
         ratio = f"{alpha / beta:.3g}" if beta else "no style term (beta = 0)"
         self.ratio.value = f"&nbsp;alpha / beta = <b>{ratio}</b>"
 
@@ -515,54 +397,6 @@ def _summary(number: int, result) -> str:
     )
     reason = result.stopped or result.note
     return text + (f" ({reason})" if reason else "")
-
-
-def _first_line(error: Exception, limit: int = 300) -> str:
-    """An error message short enough for a one-line label."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-    return text if len(text) <= limit else text[:limit] + " ..."
-
-
-def loss_chart(history: dict, settings: dict, is_trained: bool) -> Figure:
-    """The playground's loss chart (`plotting.draw_losses`, weighted by the
-    run's settings), with its legend below the curves so that it hides none."""
-    figure = _view_figure(height=0.9, layout="constrained")
-    ax = figure.subplots()
-    plotting.draw_losses(
-        ax,
-        history,
-        alpha=settings["alpha"],
-        beta=settings["beta"],
-        tv_weight=settings["tv_weight"],
-    )
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()
-        figure.legend(loc="outside lower center", ncols=2, fontsize="small")
-    if not is_trained:  # on two lines: one is wider than the view
-        note = textwrap.fill(plotting.RANDOM_WEIGHTS_NOTE, 40)
-        ax.set_title(note, color="red", fontsize="small")
-    return figure
-
-
-def _placeholder_png(text: str, height: float = 0.75) -> bytes:
-    """A light grey view-sized PNG with `text` in its middle."""
-    figure = _view_figure(height, facecolor="#eeeeee")
-    figure.text(0.5, 0.5, text, ha="center", va="center", color="#555555")
-    return _png(figure)
-
-
-def _view_figure(height: float = 0.75, **kwargs) -> Figure:
-    """A figure as wide in pixels as a view (its text is shown 1:1), `height`
-    times as high."""
-    size = (VIEW_PX / 100, height * VIEW_PX / 100)
-    return Figure(figsize=size, dpi=100, **kwargs)
-
-
-def _png(figure: Figure) -> bytes:
-    """PNG bytes of a figure, without pyplot (safe off the main thread)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", facecolor=figure.get_facecolor())
-    return buffer.getvalue()
 
 
 def _uploaded_bytes(upload) -> bytes | None:

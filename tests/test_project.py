@@ -2,6 +2,7 @@
 
 import re
 import tomllib
+from importlib.metadata import version
 
 import yaml
 from packaging.requirements import Requirement
@@ -140,5 +141,30 @@ def test_ci_runs_the_notebooks_in_each_environment():
     )
     makefile = (REPO / "Makefile").read_text()
     envs = re.search(r"^ENVS \?= (.*)$", makefile, re.MULTILINE)[1].split()
-    assert envs == ["oldest", "colab"]
+    assert envs == ["oldest", "colab", "instructor"]
     assert all((REPO / ".ci" / f"{env}.txt").is_file() for env in envs)
+    # the instructor environment: the grading tests, over the oldest versions
+    assert re.search(r"^ENV_TESTS_instructor := tests/grading$", makefile, re.M)
+    assert re.search(r"^ENV_ALSO_instructor := \.ci/oldest\.txt$", makefile, re.M)
+
+
+def test_each_instructor_floor_is_the_version_the_instructor_environment_runs():
+    """The `instructor` extra is a tested range: a floor and a ceiling for
+    each, the floor pinned in .ci/instructor.txt, the ceiling above both the
+    floor and what `make test-all` runs (.venv's newest versions)."""
+    pinned = pins("instructor")
+    ranges = {}
+    for requirement in map(
+        Requirement, project()["optional-dependencies"]["instructor"]
+    ):
+        operators = sorted(spec.operator for spec in requirement.specifier)
+        assert operators == ["<", ">="], f"{requirement}: give a floor and a ceiling"
+        floor = next(s.version for s in requirement.specifier if s.operator == ">=")
+        ranges[canonicalize_name(requirement.name)] = floor
+        assert requirement.specifier.contains(pinned.get(requirement.name, "0"))
+        newest = version(requirement.name)  # what `make test-all` runs
+        assert requirement.specifier.contains(newest), f"{requirement}: {newest}"
+    assert ranges == pinned, (
+        "pyproject.toml's instructor floors (left) differ from .ci/instructor.txt "
+        "(right): change both, then run `make test-envs ENVS=instructor`"
+    )

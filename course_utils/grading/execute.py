@@ -26,13 +26,11 @@ import ast
 import asyncio
 import builtins
 import contextlib
-import resource
 import shutil
 import tempfile
 from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader import utils
@@ -42,11 +40,13 @@ from traitlets import Bool, Integer, List, Unicode
 
 from course_utils.grading import genuine, problems
 from course_utils.grading.dependencies import needed_cells
+from course_utils.grading.internals import kernel_pid, limit_kernel, sync_entry_points
 from course_utils.grading.problems import UNREADABLE_KEY, Problem
 
 NOT_RUN = "Not run while grading: no graded test depends on this cell.\n"
 
 
+@sync_entry_points
 class GradingExecute(Execute):
     """nbgrader's Execute, made safe for a whole class (see the module docstring)."""
 
@@ -130,13 +130,7 @@ class GradingExecute(Execute):
         arguments = [a for a in self.extra_arguments if not a.startswith(_EXEC_LINES)]
         self.extra_arguments = [*arguments, self._preamble]
         await super().async_start_new_kernel(**kwargs)
-        pid = self.km.provisioner.pid
-        for limit, megabytes in (
-            (resource.RLIMIT_FSIZE, self.max_file_mb),
-            (resource.RLIMIT_AS, self.max_memory_mb),
-        ):
-            size = megabytes * 2**20
-            resource.prlimit(pid, limit, (size, size))
+        limit_kernel(kernel_pid(self.km), self.max_file_mb, self.max_memory_mb)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, **kw):
         if cell_index in self._skip:
@@ -180,10 +174,6 @@ class GradingExecute(Execute):
             label = problems.cell_label(cell, cell_index)
             problems.record(self.nb, Problem(label, problems.TIMED_OUT, detail))
         return cell
-
-    # nbclient binds its synchronous entry points to its own coroutines.
-    start_new_kernel = run_sync(async_start_new_kernel)
-    execute_cell = run_sync(async_execute_cell)
 
     async def _ask_genuine(self, call: str) -> list[tuple[str, str]]:
         """Call `genuine.<call>` in the kernel, without a trace in the

@@ -149,10 +149,8 @@ def released(source: str, config=None) -> str:
     """A test cell's source as students received it: hidden tests removed
     (with the hidden-test markers configured for nbgrader)."""
     cell = NotebookNode(cell_type="code", source=source, metadata={})
-    ClearHiddenTests(config=config, enforce_metadata=False)._remove_hidden_test_region(
-        cell
-    )
-    return cell.source
+    hide = ClearHiddenTests(config=config, enforce_metadata=False)
+    return hide.preprocess_cell(cell, {}, 0)[0].source
 
 
 def normalised(source: str) -> str:

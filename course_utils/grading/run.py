@@ -97,6 +97,21 @@ def grade_class(
                 failed[student] = result.failed
             echo(f"[{done}/{len(students)}] {student}: {result.seconds:.0f} s")
     seconds = time.perf_counter() - start
+    written, exported = _export_grades(course, coursedir, assignment, csv_path, echo)
+    echo("")
+    echo(summary(coursedir, db_url, assignment, failed))
+    echo(
+        f"\n{len(students)} students in {seconds:.0f} s "
+        f"({seconds / max(len(students), 1):.1f} s per student). Feedback: "
+        f"{coursedir.feedback_directory}/<student>/{assignment}/. Grades: "
+        f"{', '.join(written)}."
+    )
+    return 1 if failed or exported else 0
+
+
+def _export_grades(course, coursedir, assignment, csv_path, echo):
+    """grades.csv, and the grades an LMS takes back for a class collected from
+    one. Returns the files written and the first export error (None if none)."""
     written = [csv_path]
     exported = _nbgrader_export(course, csv_path)
     if exported:
@@ -110,15 +125,7 @@ def grade_class(
             echo(f"nbgrader export could not write {path}: {error}")
         written += [path, f"{lms}_feedback.zip"]
         exported = exported or error
-    echo("")
-    echo(summary(coursedir, db_url, assignment, failed))
-    echo(
-        f"\n{len(students)} students in {seconds:.0f} s "
-        f"({seconds / max(len(students), 1):.1f} s per student). Feedback: "
-        f"{coursedir.feedback_directory}/<student>/{assignment}/. Grades: "
-        f"{', '.join(written)}."
-    )
-    return 1 if failed or exported else 0
+    return written, exported
 
 
 def summary(

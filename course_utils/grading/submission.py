@@ -17,6 +17,7 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 from course_utils.grading import problems
 from course_utils.grading.preprocessors import locked_cell, released_cells
 from course_utils.grading.problems import UNREADABLE_KEY
+from course_utils.messages import first_line
 
 
 class SubmissionExporter(NotebookExporter):
@@ -27,7 +28,7 @@ class SubmissionExporter(NotebookExporter):
             nb = nbformat.read(file_stream, as_version=4)
         except Exception as error:  # any file a student's editor could leave
             self.log.warning("Unreadable notebook %s: %s", file_stream.name, error)
-            nb = stand_in(resources["nbgrader"], _first_line(error))
+            nb = stand_in(resources["nbgrader"], first_line(error))
         return self.from_notebook_node(nb, resources, **kw)
 
 
@@ -48,8 +49,3 @@ def stand_in(info: dict, why: str):
     }
     problems.record(nb, problems.Problem("", problems.NOT_JSON, detail))
     return nb
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from course_utils.batch import stylize_batch
+from course_utils.recorder import last_run
 from course_utils.transfer import stylize
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
@@ -65,6 +66,30 @@ def test_a_stopped_batch_keeps_every_image(pairs):
     results = stylize_batch(*pairs, stop=stop, **SETTINGS)
     assert [r.stopped for r in results] == ["stopped on request"] * 3
     assert all(r.iterations_done == 0 and r.image.shape == (36, 48, 3) for r in results)
+    kept = last_run()  # after stylize_batch: one result per pair, as it returned
+    assert isinstance(kept, list) and len(kept) == 3
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(kept, results))
+
+
+class CtrlC:
+    """A stop event whose third look (after iteration 1) meets Ctrl-C."""
+
+    looks = 0
+
+    def is_set(self):
+        self.looks += 1
+        if self.looks == 3:
+            raise KeyboardInterrupt
+        return False
+
+
+def test_ctrl_c_stops_a_batch_and_last_run_keeps_every_image(pairs):
+    with pytest.raises(KeyboardInterrupt):
+        stylize_batch(*pairs, stop=CtrlC(), **SETTINGS)
+    kept = last_run()
+    assert len(kept) == 3 and all(r.iterations_done == 1 for r in kept)
+    assert all(r.stopped.startswith("interrupted by the user") for r in kept)
+    assert all([it.number for it, _ in r.snapshots] == [0, 1] for r in kept)
 
 
 def test_a_non_finite_loss_stops_the_whole_batch(pairs):

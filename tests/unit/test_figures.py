@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from course_utils import plotting, widgets
+from course_utils import plotting, views
 from tests import figures
 from tests.unit.test_plotting import fake_run
 
@@ -84,7 +84,7 @@ FIGURES = {
     "gram_heatmap, 1e-6": lambda untrained: plotting.gram_heatmap(
         1e-6 * picture((32, 32)), untrained=untrained
     ),
-    "the playground's loss chart": lambda untrained: widgets.loss_chart(
+    "the playground's loss chart": lambda untrained: views.loss_chart(
         fake_run(tv_weight=1.0).history,
         {"alpha": 0.01, "beta": 1e4, "tv_weight": 1.0},
         is_trained=not untrained,

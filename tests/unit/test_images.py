@@ -15,7 +15,7 @@ from course_utils.images import (
     vgg_deprocess,
     vgg_preprocess,
 )
-from course_utils.recorder import Iteration
+from course_utils.results import Iteration
 
 
 def write(tmp_path, pil, name="image.png", **kwargs):

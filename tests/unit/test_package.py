@@ -102,3 +102,23 @@ def test_importing_the_package_loads_no_benchmark_and_no_grading():
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
     assert not list(PACKAGE.glob("bench*.py")) and not list(PACKAGE.glob("baseline*"))
+
+
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 450, 80
+
+
+def test_modules_and_functions_stay_small_enough_to_read():
+    """A teaching assistant reads a module in one sitting: none over 450
+    lines, no function over 80 (split by job instead)."""
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text()
+        name = path.relative_to(REPO).as_posix()
+        if len(source.splitlines()) > MAX_MODULE_LINES:
+            too_long.append(f"{name}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    too_long.append(f"{name}: {node.name} is {lines} lines")
+    assert not too_long, "\n".join(too_long)

@@ -9,7 +9,7 @@ import pytest
 
 from course_utils import plotting
 from course_utils.losses import gram_matrix
-from course_utils.recorder import Iteration, StyleTransferResult
+from course_utils.results import Iteration, StyleTransferResult
 from course_utils.settings import StyleTransferSettings
 
 matplotlib.use("Agg")

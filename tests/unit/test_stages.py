@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course_utils.images import resize_to
-from course_utils.recorder import describe_stages
+from course_utils.results import describe_stages
 from course_utils.transfer import MIN_STAGE_SIZE, stage_sizes, stylize
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")

@@ -13,19 +13,11 @@ from PIL import Image
 
 from course_utils import vgg
 from course_utils.captions import RANDOM_WEIGHTS_NOTE, note_in
-from course_utils.controls import PowerOfTen
+from course_utils.controls import CONTROLLED, LEFT_OUT, PowerOfTen
 from course_utils.images import png_bytes
 from course_utils.settings import StyleTransferSettings
-from course_utils.widgets import (
-    CONTROLLED,
-    LEFT_OUT,
-    UPLOAD,
-    VIEW_PX,
-    Playground,
-    _png,
-    _uploaded_bytes,
-    loss_chart,
-)
+from course_utils.views import VIEW_PX, loss_chart, png
+from course_utils.widgets import UPLOAD, Playground, _uploaded_bytes
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
@@ -60,12 +52,12 @@ def test_default_controls_are_the_report_settings(playground):
 
 
 def test_controls_map_to_settings_and_ratio(playground):
-    playground.alpha.value = 1e-2
-    playground.beta.value = 10.0
+    playground.controls["alpha"].value = 1e-2
+    playground.controls["beta"].value = 10.0
     assert "<b>0.001</b>" in playground.ratio.value
-    playground.layer_boxes["block5_conv1"].value = False
-    playground.layer_weights["block1_conv1"].value = 2.0
-    playground.content_layer.value = "block2_conv2"
+    playground.controls["style_layers"].boxes["block5_conv1"].value = False
+    playground.controls["style_layers"].weights["block1_conv1"].value = 2.0
+    playground.controls["content_layers"].value = "block2_conv2"
     settings = playground.settings()
     assert settings["style_layers"] == {
         "block1_conv1": 0.4,
@@ -93,7 +85,7 @@ def test_run_updates_image_progress_history_and_gallery(playground):
 
 
 def test_stop_ends_a_run_quickly_and_keeps_the_image(playground):
-    playground.iterations.value = 2000
+    playground.controls["iterations"].value = 2000
     playground.run_button.click()
     wait_for(lambda: playground.progress.value >= 3)
     at_press = playground.progress.value
@@ -110,10 +102,10 @@ def test_stop_ends_a_run_quickly_and_keeps_the_image(playground):
 
 @pytest.mark.slow  # a whole 30-iteration run
 def test_changing_controls_during_a_run_changes_only_the_next(playground):
-    playground.iterations.value = 30
+    playground.controls["iterations"].value = 30
     playground.run_button.click()
-    playground.alpha.value = 5.0
-    playground.size.value = 96
+    playground.controls["alpha"].value = 5.0
+    playground.controls["size"].value = 96
     playground.run_button.click()  # ignored while running
     assert playground.wait(120)
     assert len(playground.results) == 1
@@ -122,7 +114,7 @@ def test_changing_controls_during_a_run_changes_only_the_next(playground):
 
 
 def test_bad_settings_are_reported_not_run(playground):
-    for box in playground.layer_boxes.values():
+    for box in playground.controls["style_layers"].boxes.values():
         box.value = False
     playground.run_button.click()
     assert not playground.is_running
@@ -203,7 +195,7 @@ def test_a_failing_run_is_reported_in_the_status(playground, monkeypatch):
 
 
 def test_stop_during_set_up_ends_before_the_first_iteration(playground):
-    playground.iterations.value = 2000
+    playground.controls["iterations"].value = 2000
     playground.run_button.click()
     playground.stop_button.click()  # at once, while VGG19 is being built
     assert playground.wait(60)
@@ -222,7 +214,7 @@ def test_every_setting_is_a_control_or_left_out_with_a_reason(playground):
 def test_controls_stay_within_each_setting_s_valid_values(playground):
     fields = {f.name: f.metadata for f in dataclasses.fields(StyleTransferSettings)}
     for name in CONTROLLED:
-        meta, control = fields[name], getattr(playground, name, None)
+        meta, control = fields[name], playground.controls[name]
         if isinstance(control, PowerOfTen):  # alpha, beta: slider and typed value
             low, high = 10.0**control.exponent.min, 10.0**control.exponent.max
             assert control.text.min == meta["low"], name
@@ -232,8 +224,11 @@ def test_controls_stay_within_each_setting_s_valid_values(playground):
             low, high = control.min, control.max
         elif isinstance(control, ipywidgets.SelectionSlider):
             low, high = min(control.options), max(control.options)
-        elif isinstance(control, ipywidgets.Dropdown):
-            assert set(control.options) <= set(meta["choices"]), name
+        elif isinstance(control, ipywidgets.Dropdown):  # every option is accepted
+            for option in control.options:
+                control.value = option
+                StyleTransferSettings(**playground.settings())
+            assert set(control.options) <= set(meta.get("choices", control.options))
             continue
         else:  # the layer controls: checked by test_default_controls_...
             continue
@@ -251,28 +246,30 @@ def test_controls_start_at_the_settings_defaults(playground):
 
 
 def test_dragging_the_alpha_exponent_to_minus_2_sets_alpha_to_0_01(playground):
-    playground.alpha.exponent.value = -2  # what a drag (or two left arrows) does
+    playground.controls[
+        "alpha"
+    ].exponent.value = -2  # what a drag (or two left arrows) does
     assert playground.settings()["alpha"] == 0.01
-    assert playground.alpha.text.value == 0.01
-    assert playground.alpha.readout.value == "10<sup>&minus;2</sup> ="
+    assert playground.controls["alpha"].text.value == 0.01
+    assert playground.controls["alpha"].readout.value == "10<sup>&minus;2</sup> ="
     assert "<b>1e-05</b>" in playground.ratio.value  # 0.01 / 1000
 
 
 def test_typing_1e3_moves_the_slider_to_3(playground):
-    playground.alpha.text.value = 1e3  # the box reads "1e3" as 1000
-    assert playground.alpha.exponent.value == 3
+    playground.controls["alpha"].text.value = 1e3  # the box reads "1e3" as 1000
+    assert playground.controls["alpha"].exponent.value == 3
     assert playground.settings()["alpha"] == 1000.0
 
 
 def test_a_typed_value_between_powers_is_kept_exactly(playground):
-    playground.beta.text.value = 3000.0
+    playground.controls["beta"].text.value = 3000.0
     assert playground.settings()["beta"] == 3000.0
-    assert playground.beta.exponent.value == 3  # the nearest power, 10^3.48
-    assert playground.beta.readout.value == "10<sup>3.48</sup> ="
+    assert playground.controls["beta"].exponent.value == 3  # the nearest power, 10^3.48
+    assert playground.controls["beta"].readout.value == "10<sup>3.48</sup> ="
 
 
 def test_beta_0_is_allowed_and_the_ratio_says_so(playground):
-    playground.beta.text.value = 0.0
+    playground.controls["beta"].text.value = 0.0
     assert playground.settings()["beta"] == 0.0
     assert "no style term" in playground.ratio.value
     assert StyleTransferSettings(**playground.settings()).beta == 0.0
@@ -292,7 +289,7 @@ def test_views_show_placeholder_pngs_before_the_first_run(playground):
 
 def test_loss_placeholder_is_the_size_of_the_chart_that_replaces_it(playground):
     history = {name: [3.0, 2.0] for name in ("total", "content", "style", "tv")}
-    chart = _png(loss_chart(history, playground.settings(), is_trained=False))
+    chart = png(loss_chart(history, playground.settings(), is_trained=False))
     placeholder = playground.loss_view.value
     assert (
         Image.open(io.BytesIO(chart)).size == Image.open(io.BytesIO(placeholder)).size
@@ -319,9 +316,9 @@ def test_status_says_running_with_the_iteration_then_finished(playground):
 
 
 def test_a_run_gets_exactly_the_alpha_and_beta_the_student_set(playground):
-    playground.alpha.exponent.value = -2  # dragged
-    playground.beta.text.value = 2.5e4  # typed
-    playground.tv_weight.value = 1.0
+    playground.controls["alpha"].exponent.value = -2  # dragged
+    playground.controls["beta"].text.value = 2.5e4  # typed
+    playground.controls["tv_weight"].value = 1.0
     playground.run()
     assert playground.wait(120)
     result = playground.results[-1]
