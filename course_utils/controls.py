@@ -195,7 +195,7 @@ class Control:
     read: Callable[[w.Widget], object] = operator.attrgetter("value")
 
 
-def _wide(kind, description: str, **options) -> w.Widget:
+def wide(kind, description: str, **options) -> w.Widget:
     """A control of the playground's usual width, its description beside it."""
     return kind(
         description=description,
@@ -207,7 +207,7 @@ def _wide(kind, description: str, **options) -> w.Widget:
 
 def _default(kind, name: str, description: str, **options):
     """Makes a control of the usual width that starts at setting `name`'s default."""
-    return lambda _: _wide(kind, description, value=DEFAULTS[name], **options)
+    return lambda _: wide(kind, description, value=DEFAULTS[name], **options)
 
 
 def _weight(name: str, exponents: tuple[int, int], label: str) -> Control:
@@ -224,7 +224,7 @@ CONTROLS = {
     "beta": _weight("beta", (-2, 6), "beta (style)"),
     "content_layers": Control(
         "weights",
-        lambda _: _wide(
+        lambda _: wide(
             w.Dropdown,
             "content layer",
             options=vgg.CONV_LAYERS,
@@ -241,13 +241,13 @@ CONTROLS = {
     ),
     "iterations": Control(
         "run",
-        lambda start: _wide(
+        lambda start: wide(
             w.IntSlider, "iterations", value=start["iterations"], min=1, max=5000
         ),
     ),
     "size": Control(
         "run",
-        lambda start: _wide(
+        lambda start: wide(
             w.IntSlider,
             "image size (px)",
             value=min(start["size"], start["largest"]),

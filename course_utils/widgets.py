@@ -24,7 +24,7 @@ import tensorflow as tf
 from PIL import Image
 
 from course_utils import data, plotting, vgg
-from course_utils.controls import CONTROLS
+from course_utils.controls import CONTROLS, wide
 from course_utils.images import load_image, png_bytes, save_image
 from course_utils.messages import first_line
 from course_utils.results import describe_stages
@@ -279,21 +279,17 @@ class Playground:
         for name in ("alpha", "beta"):
             self.controls[name].observe(lambda _: self._show_ratio(), names="value")
         self._show_ratio()
-        wide = {
-            "style": {"description_width": "120px"},
-            "layout": w.Layout(width="380px"),
-        }
-        self.content_picker = w.Dropdown(
+        self.content_picker = wide(
+            w.Dropdown,
+            "content",
             options=data.list_images("content"),
             value=data.DEFAULT_CONTENT,
-            description="content",
-            **wide,
         )
-        self.style_picker = w.Dropdown(
+        self.style_picker = wide(
+            w.Dropdown,
+            "style",
             options=data.list_images("style"),
             value=data.DEFAULT_STYLE,
-            description="style",
-            **wide,
         )
         self.uploads = {
             role: w.FileUpload(

@@ -59,6 +59,18 @@ def canvas_class(tmp_path_factory, files):
     return course, collected, graded
 
 
+def needs_attention(stdout: str) -> set:
+    """{(student, notebook, cell or "", reason)} of `make grade`'s
+    needs-attention list."""
+    section = stdout.split("Needs attention")[1].split("\n\n")[0]
+    listed = set()
+    for line in section.splitlines()[1:]:
+        match = re.fullmatch(r"  (\S+)  (\S+?)(?:, (\S+))?: (.+?)(?: \(.*\))?", line)
+        assert match, line
+        listed.add((match[1], match[2], match[3] or "", match[4]))
+    return listed
+
+
 def test_collect_places_every_student_and_lists_what_it_could_not(canvas_class):
     course, collected, _ = canvas_class
     assert f"Collected submissions.zip: {len(STUDENTS)} students" in collected.stdout
@@ -79,12 +91,7 @@ def test_every_notebook_of_every_student_scores_exactly_as_expected(canvas_class
 
 def test_needs_attention_lists_every_repair_and_nothing_else(canvas_class):
     _, _, graded = canvas_class
-    section = graded.stdout.split("Needs attention")[1].split("\n\n")[0]
-    listed = set()
-    for line in section.splitlines()[1:]:
-        match = re.fullmatch(r"  (\S+)  (\S+?)(?:, (\S+))?: (.+?)(?: \(.*\))?", line)
-        assert match, line
-        listed.add((match[1], match[2], match[3] or "", match[4]))
+    listed = needs_attention(graded.stdout)
     expected = {(CANVAS[kind], *rest) for kind, *rest in ATTENTION}
     assert listed == expected
     assert "Files make collect could not place (1):" in graded.stdout

@@ -5,7 +5,6 @@ dependencies, export, lms). The whole classes run in `make test-all`
 (test_lms.py, test_nbgrader.py)."""
 
 import csv
-import re
 
 from tests.conftest import REPO
 from tests.grading.classroom import ASSIGNMENT
@@ -16,6 +15,7 @@ from tests.grading.lms_class import (
     canvas_zip,
     class_files,
 )
+from tests.grading.test_lms import needs_attention
 from tests.grading.test_nbgrader import new_course, run, scores
 
 KIND = "lost_metadata"  # Colab-saved, renamed, its nbgrader metadata stripped
@@ -32,12 +32,7 @@ def test_one_canvas_student_is_collected_graded_and_exported_exactly(tmp_path):
 
     graded = run(course, "course_utils.grading", "--workers", "1")
     assert scores(course, [student.canvas]) == {student.canvas: EXPECTED[KIND]}
-    section = graded.stdout.split("Needs attention")[1].split("\n\n")[0]
-    line = r"  (\S+)  (\S+?)(?:, (\S+))?: (.+?)(?: \(.*\))?"
-    listed = {
-        tuple(part or "" for part in re.fullmatch(line, text).groups())
-        for text in section.splitlines()[1:]
-    }
+    listed = needs_attention(graded.stdout)
     assert listed == {
         (student.canvas, notebook, cell, reason)
         for kind, notebook, cell, reason in ATTENTION
