@@ -8,7 +8,8 @@ targets computed once), optimise (notebook 04's step and the loop), recorder
 its own module) and results (what a run made), transfer (`stylize`, stage by stage) and
 batch (many pairs at once); timing (Table 1), plotting, data and download
 (sample images and paintings), widgets (the playground), for notebook 07
-colour and styles; weights (the ImageNet files, their hashes) and check
+colour and styles; fast (notebook 08: a network trained to paint in one
+pass, its own subpackage); weights (the ImageNet files, their hashes) and check
 (`python -m course_utils check`) make sure a machine has the real VGG19.
 
 The instructor's layer is the subpackage `course_utils.grading`: the graded
@@ -34,6 +35,7 @@ _MODULES = (
     "colour",
     "data",
     "download",
+    "fast",
     "images",
     "losses",
     "objective",

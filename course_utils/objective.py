@@ -93,13 +93,17 @@ class Objective:
                 for image in scaled
             ]
 
-    def __call__(self, image, features=None) -> dict:
+    def __call__(self, image, features=None, content_targets=None) -> dict:
         """Return the losses of `image`, (1, H, W, 3) in [0, 1].
 
         Args:
             image: the generated image x.
             features: its VGG19 features, if already computed (a batch passes
                 each image's slice of one forward pass).
+            content_targets: {content layer: P^l} to use instead of the
+                content image's: a network trained for real-time style
+                transfer keeps the content of each photo it paints
+                (`fast.training.perceptual_loss`).
 
         Returns:
             {"total": L_total, "content": L_content, "style": L_style, "tv":
@@ -107,10 +111,12 @@ class Objective:
         """
         if features is None:
             features = self.extractor(image)
+        if content_targets is None:
+            content_targets = self.content_targets
         settings = self.settings
         content_term = tf.add_n(
             [
-                weight * content_loss(features[name], self.content_targets[name])
+                weight * content_loss(features[name], content_targets[name])
                 for name, weight in settings.content_layers.items()
             ]
         )

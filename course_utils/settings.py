@@ -156,7 +156,9 @@ class StyleTransferSettings:
     def __post_init__(self):
         check_loss_weights(self.alpha, self.beta)
         for setting_field in fields(self):
-            _check(setting_field.name, getattr(self, setting_field.name), setting_field)
+            check_setting(
+                setting_field.name, getattr(self, setting_field.name), setting_field
+            )
         set_ = object.__setattr__  # the dataclass is frozen; fill in derived forms
         if self.style_weights is not None:
             set_(self, "style_weights", tuple(self.style_weights))
@@ -177,7 +179,7 @@ if StyleTransferSettings.__doc__:  # None under python -OO
     )
 
 
-def _check(name, value, setting_field) -> None:
+def check_setting(name, value, setting_field) -> None:
     """Check one value against its field's metadata; the error names both."""
     meta = setting_field.metadata
     if value is None and meta.get("optional"):
