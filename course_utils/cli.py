@@ -1,10 +1,11 @@
-"""Command line: `python -m course_utils stylize`, `check`, `weights`,
-`layers` and `gallery`.
+"""Command line: `python -m course_utils stylize`, `train`, `check`,
+`weights`, `layers` and `gallery`.
 
 A thin layer over `stylize`, the readiness check, the layer tables and
-`plotting.gallery`; run with --help for the options. `stylize`'s setting
-options are generated from the fields of StyleTransferSettings (help text,
-type, choices), so each is declared once.
+`plotting.gallery`, and `fast.command` for notebook 08's network; run with
+--help for the options. The setting options are generated from the fields of
+StyleTransferSettings and TrainingSettings (help text, type, choices), so each
+is declared once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from course_utils import data, plotting, vgg
 from course_utils.captions import RANDOM_WEIGHTS_NOTE
+from course_utils.fast import command
 from course_utils.images import load_image, save_gif, save_image
 from course_utils.recorder import last_run
 from course_utils.results import describe_stages
@@ -76,6 +78,8 @@ def command_line_terms(message: str) -> str:
 
 def _stylize(args) -> int:
     out = _checked_output(Path(args.out), args.force)
+    if args.model:
+        return command.stylize_command(args, _image_source(args.content), out)
     if args.snapshots_dir and not args.force:
         taken = sorted(Path(args.snapshots_dir).rglob("iteration_*.png"))
         if taken:
@@ -234,7 +238,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Neural style transfer as in the course (Gatys et al.).",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    for add in (_add_stylize, _add_check_and_weights, _add_layers, _add_gallery):
+    adders = (_add_stylize, _add_train, _add_check_and_weights, _add_layers)
+    for add in (*adders, _add_gallery):
         add(commands)
     return parser
 
@@ -277,6 +282,50 @@ def _add_stylize(commands) -> None:
     )
     run.add_argument("--snapshots-dir", help="also save every snapshot here")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--model",
+        metavar="FILE",
+        help="a network trained by `train` (.keras): paint the content image in "
+        "one forward pass instead of the optimisation loop",
+    )
+
+
+def _train(args) -> int:
+    out = _checked_output(Path(args.out), args.force)
+    return command.train_command(args, _image_source(args.style), out)
+
+
+def _add_train(commands) -> None:
+    """`train`: a network for one style (notebook 08), saved as a .keras file."""
+    run = commands.add_parser(
+        "train",
+        help="train a network to paint in one style in one forward pass",
+        description="Train Johnson et al.'s image-transformation network to "
+        "paint photos in the style of --style, with the course's losses, and "
+        "save it to --out (also every --checkpoint-every steps and on Ctrl-C). "
+        "Then: python -m course_utils stylize --model OUT --content PHOTO.",
+    )
+    run.set_defaults(run=_train)
+    run.add_argument(
+        "--style",
+        default=data.DEFAULT_STYLE,
+        help=f"path, URL or catalog name of the style image (default "
+        f"{data.DEFAULT_STYLE})",
+    )
+    run.add_argument(
+        "--photos",
+        metavar="FOLDER",
+        help="folder of training photos (default: TensorFlow's flower photos, "
+        "downloaded once)",
+    )
+    run.add_argument("--out", default="network.keras", help="the network's .keras file")
+    run.add_argument("--force", action="store_true", help="overwrite --out")
+    for field in command.TRAINING_FIELDS:
+        _add_setting(run, field)
+    for field in command.LOSS_FIELDS:
+        default = command.TRAINING_SIZE if field.name == "size" else field.default
+        _add_setting(run, field, default)
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_check_and_weights(commands) -> None:
@@ -296,8 +345,8 @@ def _add_check_and_weights(commands) -> None:
         "is the file Keras publishes. Exit status 0 if both are.",
     )
     files.set_defaults(run=_weights)
-    for command in (check, files):
-        command.add_argument(
+    for parser in (check, files):
+        parser.add_argument(
             "--weights",
             metavar="PATH",
             help="a local copy of the no-top weights file (the file with the "
@@ -357,10 +406,11 @@ def _add_gallery(commands) -> None:
     gallery.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def _add_setting(parser, field) -> None:
-    """Add --name for one StyleTransferSettings field, from its metadata."""
+def _add_setting(parser, field, default=dataclasses.MISSING) -> None:
+    """Add --name for one settings field, from its metadata (and its default
+    unless another is given)."""
     meta = field.metadata
-    default = field.default
+    default = field.default if default is dataclasses.MISSING else default
     if isinstance(default, (list, tuple)):
         default = " ".join(map(str, default))
     shown = "" if default is None else f" (default {default})"
