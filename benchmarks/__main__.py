@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import compare
+from benchmarks import compare, real_time
 from course_utils import data, timing, vgg
 
 
@@ -22,7 +22,10 @@ def main(argv=None) -> int:
     except (FileNotFoundError, IsADirectoryError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if args.devices:
+    if args.real_time:
+        figures = real_time.measure(args.size, args.iterations, weights)
+        print(real_time.format_table(figures))
+    elif args.devices:
         timings = timing.precision_timings(
             data.image_path(data.DEFAULT_CONTENT),
             data.image_path(data.DEFAULT_STYLE),
@@ -89,6 +92,18 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: ms per Adam iteration on each device (CPU, GPU) at --sizes "
         "in each precision, and notebook 05's grid at --size one by one vs batched "
         "(--steps iterations each)",
+    )
+    parser.add_argument(
+        "--real-time",
+        action="store_true",
+        help="instead: notebook 08's trained network against one cu.stylize of "
+        "--iterations iterations, seconds per photo at --size",
+    )
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=real_time.ITERATIONS,
+        help=f"stylize's iterations for --real-time (default {real_time.ITERATIONS})",
     )
     parser.add_argument(
         "--sizes",

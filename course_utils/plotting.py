@@ -169,6 +169,22 @@ def loss_curves(result, size=(7, 4)):
     return fig
 
 
+def training_curves(result, size=(7, 4)):
+    """Plot a network's training: L_total and its weighted terms per step.
+
+    Args:
+        result: a `fast.TrainingResult`; each step's losses are the mean over
+            its batch of photos, before the step.
+    """
+    fig, ax = plt.subplots(figsize=size)
+    s = result.settings
+    draw_losses(ax, result.history, alpha=s.alpha, beta=s.beta, tv_weight=s.tv_weight)
+    ax.set_xlabel("training step (mean over its batch of photos)")
+    _note_untrained(fig, not result.is_trained)
+    fig.tight_layout()
+    return fig
+
+
 def draw_losses(ax, history: dict, *, alpha, beta, tv_weight=0.0) -> None:
     """Draw L_total and the weighted terms that add up to it onto `ax` (Eq. 5).
 

@@ -18,10 +18,16 @@ from course_utils.fast.network import (
     record,
     residual_block,
     save_network,
+    seconds_per_photo,
     stylize_photos,
     transform_net,
 )
-from course_utils.fast.photos import download_photos, photo_dataset, photo_files
+from course_utils.fast.photos import (
+    download_photos,
+    photo_dataset,
+    photo_files,
+    training_photos,
+)
 from course_utils.fast.training import (
     PerceptualLoss,
     TrainingSettings,
@@ -43,8 +49,10 @@ __all__ = [
     "record",
     "residual_block",
     "save_network",
+    "seconds_per_photo",
     "stylize_photos",
     "train",
+    "training_photos",
     "training_step",
     "transform_net",
 ]

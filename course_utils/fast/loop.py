@@ -26,6 +26,7 @@ from course_utils.fast.training import (
     TrainingSettings,
     compiled_step,
     optimizer_for,
+    training_step,
 )
 from course_utils.objective import LOSS_NAMES
 from course_utils.settings import StyleTransferSettings
@@ -77,6 +78,7 @@ def train(
     network: keras.Model | None = None,
     checkpoint=None,
     progress: bool = True,
+    step=training_step,
 ) -> TrainingResult:
     """Train a network to paint photos in the style of `style`.
 
@@ -95,6 +97,8 @@ def train(
         checkpoint: a .keras file to save the network to every
             `checkpoint_every` steps and when the run ends or is stopped.
         progress: show a progress bar.
+        step: the training step, step(network, photos, loss_fn, optimizer);
+            notebook 08 passes the student's `training_step`.
 
     Returns:
         A TrainingResult. Ctrl-C saves the checkpoint and raises
@@ -119,14 +123,14 @@ def train(
     result = TrainingResult(network, settings, training)
     result.checkpoint = Path(checkpoint) if checkpoint is not None else None
     _LAST["result"] = result
-    _run(result, photos, loss, _style_name(style), progress)
+    compiled = compiled_step(network, loss, optimizer_for(training), step)
+    _run(result, photos, compiled, _style_name(style), progress)
     return result
 
 
-def _run(result, photos, loss, style_name, progress) -> None:
+def _run(result, photos, step, style_name, progress) -> None:
     """The loop: steps, history, checkpoints; NaN and Ctrl-C handled as documented."""
     training, network = result.training, result.network
-    step = compiled_step(network, loss, optimizer_for(training))
     good, good_steps, kept = network.get_weights(), 0, None
     start = time.perf_counter()
     bar = tqdm(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from course_utils import data
 from course_utils.download import download
 
 FLOWERS_URL = (
@@ -31,6 +32,18 @@ _SAFE = {"filter": "data"} if sys.version_info >= (3, 11, 4) else {}
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 """The files `photo_dataset` reads (what tf.io.decode_image decodes)."""
+
+
+def training_photos(photos: str = "flowers"):
+    """The photos to train on: "flowers" (downloaded once, `download_photos`),
+    "bundled" (the course's content photos but the default one, which stays
+    unseen, so the trained network can be shown a new photo) or a folder."""
+    if photos == "flowers":
+        return download_photos()
+    if photos == "bundled":
+        names = data.list_images("content", bundled_only=True)
+        return [str(data.image_path(n)) for n in names if n != data.DEFAULT_CONTENT]
+    return photos
 
 
 def photo_files(photos) -> list[str]:

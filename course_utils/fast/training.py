@@ -185,18 +185,19 @@ def optimizer_for(training: TrainingSettings):
     return adam
 
 
-def compiled_step(network, loss, optimizer):
-    """`training_step` compiled with tf.function, returning all of the loss's parts."""
+def compiled_step(network, loss, optimizer, step=training_step):
+    """`step` (the package's `training_step` or the notebook's) compiled with
+    tf.function; it returns all of the loss's parts, before the update."""
 
     @tf.function
-    def step(photos):
+    def compiled(photos):
         parts = {}
 
         def total(x, y):
             parts.update(loss(x, y))
             return parts["total"]
 
-        training_step(network, photos, total, optimizer)
+        step(network, photos, total, optimizer)
         return parts
 
-    return step
+    return compiled

@@ -24,6 +24,7 @@ import inspect
 import sys
 
 from course_utils import colour, losses, optimise
+from course_utils.fast.training import training_step
 from course_utils.grading import worked_examples
 
 REFERENCES = {
@@ -34,6 +35,7 @@ REFERENCES = {
     "total_loss": losses.total_loss,
     "optimisation_step": optimise.optimisation_step,
     "combine_luminance": colour.combine_luminance,
+    "training_step": training_step,
 }
 """{exercise: the package function that does the same job}."""
 

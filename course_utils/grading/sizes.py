@@ -25,11 +25,15 @@ GRADING = {
     "ITERATIONS": 2,
     "TIMING_ITERATIONS": 2,
     "SNAPSHOT_EVERY": 1,
+    "STEPS": 2,
+    "BATCH_SIZE": 2,
     "WEIGHTS": None,
+    "PHOTOS": "bundled",
 }
 """{parameter: its value while grading}: pixels on the long side (the coarse to
 fine run's last stage is 128 px so its first, a quarter, stays over VGG19's 32),
-optimisation steps, and random VGG19 weights (nothing is downloaded)."""
+optimisation steps, notebook 08's training steps and photos per step, random
+VGG19 weights and the bundled photos (nothing is downloaded)."""
 
 _UNITS = {"SIZE": " px", "HIGHRES_SIZE": " px"}
 

@@ -126,3 +126,33 @@ def combine_luminance(solution) -> None:
         "Expected grey 0.3392 (the stylized luminance, no colour); "
         f"got {result.ravel()}. Take Y from `stylized` but I and Q from `content`."
     )
+
+
+def training_step(solution) -> None:
+    """One gradient-descent step on the network y = k x moves k from 0.5 to 0.8
+    and returns the loss before it, 2.25."""
+    network = tf.keras.Sequential(
+        [
+            tf.keras.Input((1, 1, 1)),
+            tf.keras.layers.Conv2D(1, 1, use_bias=False, kernel_initializer="ones"),
+        ]
+    )
+    kernel = network.layers[0].kernel
+    kernel.assign(tf.fill(kernel.shape, 0.5))
+    photos = tf.ones((1, 1, 1, 1))
+    loss = solution(
+        network,
+        photos,
+        lambda x, y: tf.reduce_sum((y - 2.0 * x) ** 2),
+        tf.keras.optimizers.SGD(learning_rate=0.1),
+    )
+    assert np.isclose(float(loss), 2.25), (
+        "Return the loss before the update: (0.5 * 1 - 2 * 1)^2 = 2.25; "
+        f"got {float(loss)}"
+    )
+    assert np.isclose(float(kernel[0, 0, 0, 0]), 0.8), (
+        "After one step k is 0.5 - 0.1 * 2 * (0.5 - 2) = 0.8; got "
+        f"{float(kernel[0, 0, 0, 0])}. Did you take the gradient with respect to "
+        "network.trainable_variables and apply it with optimizer.apply_gradients?"
+    )
+    assert np.all(photos.numpy() == 1.0), "The photos must not change."

@@ -45,8 +45,8 @@ def test_an_empty_variable_is_not_grading(monkeypatch):
 
 
 def test_a_parameter_without_a_grading_size_is_named(monkeypatch):
-    with pytest.raises(KeyError, match="No grading size for STEPS.*SIZE, HIGHRES"):
-        sizes.while_grading(SIZE=512, STEPS=10)
+    with pytest.raises(KeyError, match="No grading size for EPOCHS.*SIZE, HIGHRES"):
+        sizes.while_grading(SIZE=512, EPOCHS=10)
 
 
 def test_grading_sizes_are_sizes_vgg19_can_run():

@@ -32,6 +32,23 @@ def own_combine_luminance(content, stylized):
     return np.clip(colour.yiq_to_rgb(yiq), 0.0, 1.0)
 
 
+def own_training_step(network, photos, loss_fn, optimizer):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(photos, network(photos, training=True))
+    weights = network.trainable_variables
+    optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+    return loss
+
+
+def training_step_on_the_photos(network, photos, loss_fn, optimizer):
+    """Notebook 04's habit: the gradient with respect to the input, not the weights."""
+    photos = tf.Variable(photos)
+    with tf.GradientTape() as tape:
+        loss = loss_fn(photos, network(photos, training=True))
+    optimizer.apply_gradients([(tape.gradient(loss, photos), photos)])
+    return loss
+
+
 def step_returning_the_new_loss(image, loss_fn, optimizer):
     own_optimisation_step(image, loss_fn, optimizer)
     return loss_fn(image)
@@ -46,6 +63,7 @@ RIGHT = {
     "total_loss": losses.total_loss,
     "optimisation_step": own_optimisation_step,
     "combine_luminance": own_combine_luminance,
+    "training_step": own_training_step,
 }
 """A right answer to every exercise (the package's own where it has one:
 the worked examples are called directly here, not through `isolated`)."""
@@ -79,6 +97,10 @@ MISTAKES = {
     "combine_luminance": (
         lambda content, stylized: own_combine_luminance(stylized, content),
         "Take Y from `stylized`",
+    ),
+    "training_step": (
+        training_step_on_the_photos,
+        "with respect to network.trainable_variables",
     ),
 }
 """{exercise: (a classic mistake, what the worked example's message says)}."""

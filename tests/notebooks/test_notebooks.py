@@ -48,6 +48,7 @@ EXPECTED = {
         "content_strength.png",
         "content_layer.png",
     ],
+    "08_real_time_style_transfer": ["training_curves.png", "painted.png", "speed.png"],
 }
 """The files each notebook writes at the small sizes."""
 
@@ -55,6 +56,7 @@ EXPECTED = {
 INPUTS_ONLY = {
     "01_vgg19_architecture": [["input", "3x3 vertical-edge filter + ReLU"]],
     "03_gram_matrix_and_style_loss": [["style image: immunohistochemistry"]],
+    "08_real_time_style_transfer": [["crop 1", "crop 2"]],
 }
 """The titles of the figures that show only input images (no VGG19 output),
 the only ones allowed to go without the random-weights note."""
@@ -134,6 +136,17 @@ def test_notebook_runs_and_writes_its_figures(name, small_runs):
             if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
         ]
         assert views, "the playground cell must display its widgets"
+
+
+@pytest.mark.slow
+def test_the_real_time_notebook_at_its_cpu_sizes(tmp_path):
+    """Notebook 08 trains for real at its CPU sizes (here with random weights):
+    200 steps, and the loss falls."""
+    name = "08_real_time_style_transfer"
+    run = execute.run(name, {"WEIGHTS": None}, tmp_path, 900)
+    check_run(name, run)
+    assert "No GPU: a toy run, 200 steps of 2 photos at 128 px." in run.text
+    assert "200 steps in " in run.text
 
 
 def test_every_notebook_is_executed_here():
