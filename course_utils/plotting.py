@@ -11,6 +11,7 @@ import math
 import textwrap
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 
 from course_utils.captions import RANDOM_WEIGHTS_NOTE
@@ -294,13 +295,27 @@ def gram_heatmap(
     shown = ax.imshow(gram, cmap="magma")
     ax.set_xlabel("filter j")
     ax.set_ylabel("filter i")
-    ax.set_title(title, pad=10)  # clear of the tick label "0" at the top
-    # "%.2g" ticks carry their own exponent: no offset text above the bar,
-    # where it would run into the title.
-    fig.colorbar(shown, ax=ax, label="$G_{ij}$", format="%.2g")
+    # pad: clear of the tick label "0" at the top
+    ax.set_title(_wrapped(title, size + 1), pad=10)
+    bar = fig.colorbar(shown, ax=ax, label="$G_{ij}$")
+    bar.formatter = _distinct_ticks(bar.get_ticks())
     _note_untrained(fig, untrained)
     fig.tight_layout()
     return fig
+
+
+def _distinct_ticks(ticks) -> matplotlib.ticker.FormatStrFormatter:
+    """ "%.2g" labels, with more digits if two ticks would read the same.
+
+    Each label carries its own exponent ("3e-10"), so there is no offset text
+    above the colour bar, where it would run into the title. Values that
+    barely vary (3.0001e-10, 3.0002e-10) get the digits that tell them apart.
+    """
+    for digits in range(2, 16):
+        labels = [f"{tick:.{digits}g}" for tick in ticks]
+        if len(set(labels)) == len(labels):
+            break
+    return matplotlib.ticker.FormatStrFormatter(f"%.{digits}g")
 
 
 def _tallest(images) -> float:

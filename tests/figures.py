@@ -47,7 +47,8 @@ def drawn_texts(fig) -> list:
 
 
 def layout_problems(fig) -> list[str]:
-    """What makes `fig` hard to read: texts that overlap or leave the canvas."""
+    """What makes `fig` hard to read: texts that overlap or leave the canvas,
+    and an axis whose tick labels repeat (3e-10, 3e-10: too few digits)."""
     texts = drawn_texts(fig)
     renderer = fig.canvas.get_renderer()
     canvas = fig.bbox
@@ -61,6 +62,15 @@ def layout_problems(fig) -> list[str]:
             or box.y1 > canvas.y1 + 0.5
         ):
             problems.append(f"{_name(text)} leaves the canvas")
+    drawn = set(texts)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [
+                label.get_text() for label in axis.get_ticklabels() if label in drawn
+            ]
+            repeated = sorted({label for label in labels if labels.count(label) > 1})
+            if repeated:
+                problems.append(f"tick labels repeat: {', '.join(repeated)}")
     for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
         if (
             min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0) > -GAP

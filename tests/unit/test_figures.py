@@ -2,13 +2,15 @@
 its weights were random.
 
 Each figure is drawn at test sizes with the awkward cases students meet:
-long titles, landscape and portrait images in one grid, Gram matrices of
-1e7 and 1e-6, coarse-to-fine loss curves. `tests.figures` measures the text
+long titles, landscape and portrait images in one grid, Gram matrices from
+1e-10 to 1e14 (values of both signs, values spanning eight orders of
+magnitude, values that barely vary), coarse-to-fine loss curves. `tests.figures` measures the text
 with matplotlib's renderer. The notebook tests run the same check on every
 figure the notebooks make.
 """
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -84,6 +86,23 @@ FIGURES = {
     "gram_heatmap, 1e-6": lambda untrained: plotting.gram_heatmap(
         1e-6 * picture((32, 32)), untrained=untrained
     ),
+    "gram_heatmap, -1e-10 to 1e-10": lambda untrained: plotting.gram_heatmap(
+        1e-10 * (2 * picture((32, 32)) - 1), untrained=untrained
+    ),
+    "gram_heatmap, 1e14": lambda untrained: plotting.gram_heatmap(
+        1e14 * picture((32, 32)), num_filters=8, untrained=untrained
+    ),
+    "gram_heatmap, 1 to 1e8 in one matrix": lambda untrained: plotting.gram_heatmap(
+        10 ** (8 * picture((32, 32))),
+        title="Gram matrix of block1_conv1, first 32 filters",
+        untrained=untrained,
+    ),
+    "gram_heatmap, 3e-10 barely varying": lambda untrained: plotting.gram_heatmap(
+        3e-10 * (1 + 1e-4 * picture((32, 32))), untrained=untrained
+    ),
+    "gram_heatmap, -3e12 barely varying": lambda untrained: plotting.gram_heatmap(
+        -3e12 * (1 + 1e-6 * picture((32, 32))), untrained=untrained
+    ),
     "the playground's loss chart": lambda untrained: views.loss_chart(
         fake_run(tv_weight=1.0).history,
         {"alpha": 0.01, "beta": 1e4, "tv_weight": 1.0},
@@ -116,6 +135,17 @@ def test_the_check_finds_overlapping_and_clipped_text():
         "'left words' overlaps 'overlapping'",
     ]
     assert not figures.has_random_weights_note(fig)
+
+
+def test_the_check_finds_tick_labels_that_read_the_same():
+    fig = Figure(figsize=(4, 3))
+    ax = fig.subplots()
+    ax.plot([0, 1], [3.0001e-10, 3.0004e-10])
+    fig.subplots_adjust(left=0.3)  # room for the labels
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.2g"))
+    assert figures.layout_problems(fig) == ["tick labels repeat: 3e-10"]
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.6g"))
+    assert figures.layout_problems(fig) == []
 
 
 def test_the_check_ignores_text_that_is_never_drawn():
