@@ -10,6 +10,7 @@ nothing here is a stylization result.
 
 from __future__ import annotations
 
+import os
 import platform
 
 from course_utils import data, fast, vgg
@@ -49,7 +50,7 @@ def measure(size=256, iterations=ITERATIONS, weights="imagenet", photos=20) -> d
         "size": size,
         "iterations": iterations,
         "weights": vgg.weights_label(weights),
-        "machine": f"{platform.processor() or platform.machine()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "network": network,
         "stylize_s": result.wall_time,
         "speedup": result.wall_time / fastest,
@@ -65,7 +66,7 @@ def format_table(figures: dict) -> str:
     ]
     for precision, f in figures["network"].items():
         lines.append(
-            f"| trained network, {precision} | {f['s_per_photo']:.3f} | "
+            f"| the network, {precision} | {f['s_per_photo']:.3f} | "
             f"{f['photos_per_s']:.1f} |"
         )
     stylize_s = figures["stylize_s"]

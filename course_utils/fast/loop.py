@@ -93,7 +93,8 @@ def train(
             StyleTransferSettings(size=256).
         training: steps, batch size, learning rate, checkpoints, network size
             and precision. Default: TrainingSettings().
-        network: a network to train further; default a new `transform_net`.
+        network: a network to train further (its own precision is kept);
+            default a new `transform_net` of the training settings.
         checkpoint: a .keras file to save the network to every
             `checkpoint_every` steps and when the run ends or is stopped.
         progress: show a progress bar.
@@ -123,7 +124,7 @@ def train(
     result = TrainingResult(network, settings, training)
     result.checkpoint = Path(checkpoint) if checkpoint is not None else None
     _LAST["result"] = result
-    compiled = compiled_step(network, loss, optimizer_for(training), step)
+    compiled = compiled_step(network, loss, optimizer_for(training, network), step)
     _run(result, photos, compiled, _style_name(style), progress)
     return result
 
@@ -194,7 +195,11 @@ def _are_files(photos) -> bool:
     """A folder or a list of paths, rather than batches of pixels."""
     if isinstance(photos, (str, Path)):
         return True
-    return isinstance(photos, (list, tuple)) and isinstance(photos[0], (str, Path))
+    return (
+        isinstance(photos, (list, tuple))
+        and len(photos) > 0
+        and isinstance(photos[0], (str, Path))
+    )
 
 
 def _style_name(style) -> str:

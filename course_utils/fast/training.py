@@ -177,10 +177,11 @@ def training_step(network, photos, loss_fn, optimizer):
     return loss
 
 
-def optimizer_for(training: TrainingSettings):
-    """Adam at the settings' rate; wrapped in a LossScaleOptimizer for float16."""
+def optimizer_for(training: TrainingSettings, network):
+    """Adam at the settings' rate; in a LossScaleOptimizer if the network
+    computes in float16 (bfloat16 has float32's range and needs no scaling)."""
     adam = keras.optimizers.Adam(training.learning_rate)
-    if training.network_precision == "mixed_float16":
+    if any(layer.compute_dtype == "float16" for layer in network.layers):
         return keras.optimizers.LossScaleOptimizer(adam)
     return adam
 

@@ -22,6 +22,7 @@ FULL = {
     "03_gram_matrix_and_style_loss": 8,
     "04_total_loss_and_optimisation": 5,
     "07_beyond_the_report": 2,
+    "08_real_time_style_transfer": 3,
 }
 
 
@@ -57,8 +58,21 @@ NO_HALF = (
 """Eq. 1 without the 1/2."""
 
 
+NO_LOSS_SCALING = (
+    "def training_step(network, photos, loss_fn, optimizer):\n"
+    "    with tf.GradientTape() as tape:\n"
+    "        loss = loss_fn(photos, network(photos, training=True))\n"
+    "    gradients = tape.gradient(loss, network.trainable_variables)\n"
+    "    optimizer.apply_gradients(zip(gradients, network.trainable_variables))\n"
+    "    return loss\n"
+)
+"""Notebook 08's step without optimizer.scale_loss: right in float32, and the
+float16 gradients are divided by a loss scale they never got."""
+
+
 def classic_bugs(notebooks):
-    """Eq. 1 without the 1/2, G / (H W), Eq. 3 without the 4, alpha and beta swapped."""
+    """Eq. 1 without the 1/2, G / (H W), Eq. 3 without the 4, alpha and beta
+    swapped, a training step that does not scale the loss."""
     _solution(notebooks, "02_content_loss", "content_loss", NO_HALF)
     _solution(
         notebooks,
@@ -86,6 +100,9 @@ def classic_bugs(notebooks):
         "total_loss",
         "def total_loss(content_loss, style_loss, alpha, beta):\n"
         "    return beta * content_loss + alpha * style_loss\n",
+    )
+    _solution(
+        notebooks, "08_real_time_style_transfer", "training_step", NO_LOSS_SCALING
     )
     return notebooks
 
@@ -159,7 +176,7 @@ def tampered(notebooks):
 
 
 def reference_caller(notebooks):
-    """Calls the package directly, through an alias, and by importing it."""
+    """Calls the package directly, through aliases, and by importing it."""
     _solution(
         notebooks,
         "02_content_loss",
@@ -178,6 +195,12 @@ def reference_caller(notebooks):
         "07_beyond_the_report",
         "combine_luminance",
         "from course_utils.colour import combine_luminance\n",
+    )
+    _solution(
+        notebooks,
+        "08_real_time_style_transfer",
+        "training_step",
+        "training_step = cu.fast.training_step\n",
     )
     return notebooks
 
@@ -202,13 +225,13 @@ def _scores(**lost):
 EXPECTED = {
     "perfect": _scores(),
     "blank": {name: 0 for name in FULL},
-    "classic_bugs": _scores(**{"02": 3, "03": 6, "04": 2}),
+    "classic_bugs": _scores(**{"02": 3, "03": 6, "04": 2, "08": 1}),
     "kernel_killer": _scores(**{"02": 3, "04": 2, "07": 2}),
     "broken_files": _scores(**{"03": 8, "04": 5}),
     "endless_loop": _scores(**{"03": 3, "07": 2}),
     "huge_parameters": _scores(),
     "tampered": _scores(**{"02": 3, "07": 2}),
-    "reference_caller": _scores(**{"02": 3, "03": 3, "07": 2}),
+    "reference_caller": _scores(**{"02": 3, "03": 3, "07": 2, "08": 3}),
 }
 """{student: {notebook: exact score}}."""
 
@@ -269,6 +292,12 @@ ATTENTION = {
         "reference_caller",
         "07_beyond_the_report",
         "combine_luminance",
+        problems.USES_REFERENCE,
+    ),
+    (
+        "reference_caller",
+        "08_real_time_style_transfer",
+        "training_step",
         problems.USES_REFERENCE,
     ),
 }

@@ -72,7 +72,7 @@ def colab_saved(nb, run_on_gpu: bool = True) -> dict:
 
 
 def colab_perfect(notebooks):
-    """Everything right; Drive's and the LMS's names on four of five files."""
+    """Everything right; Drive's and the LMS's names on four of the files."""
     return notebooks, {
         "02_content_loss": "Copy of 02_content_loss.ipynb",
         "03_gram_matrix_and_style_loss": "03_gram_matrix_and_style_loss (1).ipynb",
@@ -169,9 +169,10 @@ ALWAYS_TRUE = "lambda *args, **kwargs: True"
 
 
 def rebinder(notebooks):
-    """Eq. 1 without the 1/2, G / (H W), Eq. 3 without the 4 (classic_bugs),
-    behind solution cells that rebind numpy's comparisons and the package's
-    reference content_loss so that every test would pass."""
+    """Eq. 1 without the 1/2, G / (H W), Eq. 3 without the 4 and a training step
+    that does not scale the loss (classic_bugs), behind solution cells that
+    rebind numpy's comparisons and the package's reference content_loss so that
+    every test would pass."""
     classic_bugs(notebooks)
     _cell(notebooks["04_total_loss_and_optimisation"], "total_loss").source = (
         "def total_loss(content_loss, style_loss, alpha, beta):\n"
@@ -249,7 +250,7 @@ EXPECTED = {
     "late_one": _scores(),
     "pdf_only": {name: 0 for name in FULL},
     "saboteur": _scores(),
-    "rebinder": _scores(**{"02": 3, "03": 6}),
+    "rebinder": _scores(**{"02": 3, "03": 6, "08": 1}),
     "sneaky": _scores(**{"02": 3}),
 }
 """{kind: {notebook: exact score}}."""

@@ -22,6 +22,7 @@ from tests.grading.classroom import (
     ASSIGNMENT,
     ATTENTION,
     EXPECTED,
+    FULL,
     STUDENTS,
     write_student,
 )
@@ -195,7 +196,7 @@ def test_summary_table_shows_each_student_once_with_totals(graded):
             if line.startswith(f"{student} ")
         ]
         assert len(rows) == 1, graded.stdout
-        assert rows[0].split()[-1] == f"{sum(expected.values()):g}/20"
+        assert rows[0].split()[-1] == f"{sum(expected.values()):g}/{sum(FULL.values())}"
 
 
 def test_grades_csv_holds_every_student_with_scores_and_reasons(graded, course):

@@ -216,6 +216,16 @@ def test_running_out_of_photos_ends_the_run(settings, style, photos):
     assert result.stopped == "the photos ran out after 2 steps"
 
 
+@pytest.mark.parametrize(
+    ("dtype", "scaled"),
+    [(None, False), ("mixed_bfloat16", False), ("mixed_float16", True)],
+)
+def test_the_loss_is_scaled_exactly_when_the_network_computes_in_float16(dtype, scaled):
+    net = fast.transform_net(width=2, residual_blocks=1, dtype=dtype)
+    optimizer = tr.optimizer_for(tiny(network_precision="float32"), net)
+    assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer) == scaled
+
+
 def test_training_settings_are_checked():
     with pytest.raises(ValueError, match="batch_size must be at least 1; got 0"):
         tr.TrainingSettings(batch_size=0)

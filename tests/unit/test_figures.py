@@ -4,9 +4,9 @@ its weights were random.
 Each figure is drawn at test sizes with the awkward cases students meet:
 long titles, landscape and portrait images in one grid, Gram matrices from
 1e-10 to 1e14 (values of both signs, values spanning eight orders of
-magnitude, values that barely vary), coarse-to-fine loss curves. `tests.figures` measures the text
-with matplotlib's renderer. The notebook tests run the same check on every
-figure the notebooks make.
+magnitude, values that barely vary), coarse-to-fine loss curves.
+`tests.figures` measures the text with matplotlib's renderer. The notebook
+tests run the same check on every figure the notebooks make.
 """
 
 import matplotlib
