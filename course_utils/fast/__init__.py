@@ -8,7 +8,8 @@
   own content) and `training_step`, notebook 04's step on the weights.
 - `loop`: `train`, with progress bar, loss history and checkpoints.
 
-Nothing else in course_utils imports this subpackage but the command line.
+No core module imports this subpackage; the command line and the grading
+layer's exercise checks do.
 """
 
 from course_utils.fast.loop import TrainingResult, last_training, train

@@ -33,6 +33,19 @@ def test_crops_are_square_batches_in_0_1(tmp_path):
     assert seen == {0.0, 0.5, 1.0}
 
 
+def test_bundled_training_photos_leave_the_default_photo_unseen(tmp_path):
+    from course_utils import data
+
+    bundled = [Path(p).stem for p in photos.training_photos("bundled")]
+    assert data.DEFAULT_CONTENT not in bundled
+    assert sorted(bundled) == sorted(
+        n
+        for n in data.list_images("content", bundled_only=True)
+        if n != data.DEFAULT_CONTENT
+    )
+    assert photos.training_photos(tmp_path) == tmp_path  # a folder: as it is
+
+
 def test_files_are_found_recursively_and_checked(tmp_path):
     _save(tmp_path / "b.PNG", (40, 40, 3), 10)
     (tmp_path / "a").mkdir()
