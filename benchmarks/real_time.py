@@ -26,8 +26,8 @@ def measure(size=256, iterations=ITERATIONS, weights="imagenet", photos=20) -> d
 
     Returns:
         {"size", "iterations", "weights", "machine", "network": {precision:
-        {"s_per_photo", "photos_per_s"}}, "stylize_s", "speedup" (stylize's
-        seconds over the faster network's)}.
+        {"s_per_photo" (the median of `photos` passes), "photos_per_s"}},
+        "stylize_s", "speedup" (stylize's seconds over the faster network's)}.
     """
     photo = load_image(data.image_path(data.DEFAULT_CONTENT), size)
     square = photo[: min(photo.shape[:2]), : min(photo.shape[:2])]

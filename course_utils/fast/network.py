@@ -251,13 +251,17 @@ def stylize_photos(network: keras.Model, photos) -> np.ndarray:
 
 
 def seconds_per_photo(network: keras.Model, size: int, photos: int = 8) -> float:
-    """Time one forward pass per photo of size x size px, after a warm-up pass.
+    """The median time of one forward pass on a photo of size x size px.
 
-    The weights do not change the time, only the architecture and the size.
+    Times `photos` passes after a warm-up pass that builds the graph; the
+    median, since a busy machine slows some passes. The weights do not change
+    the time, only the architecture and the size.
     """
     batch = np.random.default_rng(0).random((1, size, size, 3), dtype=np.float32)
-    stylize_photos(network, batch)  # the first call builds the graph
-    start = time.perf_counter()
+    stylize_photos(network, batch)
+    times = []
     for _ in range(photos):
+        start = time.perf_counter()
         stylize_photos(network, batch)
-    return (time.perf_counter() - start) / photos
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
