@@ -10,13 +10,14 @@ from benchmarks.__main__ import main
 pytestmark = pytest.mark.filterwarnings("ignore:VGG19 has RANDOM")
 
 
+@pytest.mark.slow  # a stylize run; test_the_default_length_is_notebook_08s is fast
 def test_measure_times_the_network_and_one_stylize(tmp_path, capsys):
     out = tmp_path / "real_time.json"
     status = main(
         [
             "--real-time",
             "--size",
-            "32",
+            "48",
             "--iterations",
             "2",
             "--weights",
@@ -27,7 +28,7 @@ def test_measure_times_the_network_and_one_stylize(tmp_path, capsys):
     )
     assert status == 0
     figures = json.loads(out.read_text())
-    assert figures["size"] == 32 and figures["iterations"] == 2
+    assert figures["size"] == 48 and figures["iterations"] == 2
     assert figures["weights"] == "random"
     assert "float32" in figures["network"]
     fastest = min(f["s_per_photo"] for f in figures["network"].values())

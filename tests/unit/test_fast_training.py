@@ -134,6 +134,7 @@ def test_float16_training_keeps_every_loss_finite(settings, style, photos, tmp_p
     assert fast.record(fast.load_network(tmp_path / "net.keras"))["steps"] == 6
 
 
+@pytest.mark.slow  # test_fast_cli's fixture reads a folder too
 def test_train_reads_a_folder_and_records_how_it_trained(settings, style, tmp_path):
     from PIL import Image
 
@@ -187,6 +188,7 @@ def test_ctrl_c_saves_a_checkpoint_then_stops(settings, style, photos, tmp_path)
     assert not list(path.parent.glob("*.partial*"))
 
 
+@pytest.mark.slow  # compiles a run of its own; the Ctrl-C test stays fast
 def test_a_nan_loss_ends_with_the_last_good_network(settings, style, photos, tmp_path):
     broken = np.full_like(photos, np.nan)
     batches = [photos, photos, photos, broken, photos]
@@ -210,6 +212,7 @@ def test_a_nan_loss_ends_with_the_last_good_network(settings, style, photos, tmp
     assert np.all(np.isfinite(np.asarray(result.network(photos))))
 
 
+@pytest.mark.slow  # compiles a run of its own; the Ctrl-C test stays fast
 def test_running_out_of_photos_ends_the_run(settings, style, photos):
     result = fast.train(style, [photos] * 2, settings, tiny(steps=5), progress=False)
     assert result.steps_done == 2
