@@ -35,7 +35,7 @@ def measure(size=256, iterations=ITERATIONS, weights="imagenet", photos=20) -> d
     network = {}
     for precision in dict.fromkeys(("float32", auto)):
         net = fast.transform_net(dtype=precision)
-        seconds = fast.seconds_per_photo(net, size, photos)
+        seconds = fast.seconds_per_photo(net, square, photos)
         network[precision] = {"s_per_photo": seconds, "photos_per_s": 1 / seconds}
     result = stylize(
         square,

@@ -291,6 +291,8 @@ def _add_stylize(commands) -> None:
 
 
 def _train(args) -> int:
+    if not args.out.endswith(".keras"):  # before a download and a long run
+        raise ValueError(f"--out must be a .keras file; got {args.out!r}.")
     out = _checked_output(Path(args.out), args.force)
     return command.train_command(args, _image_source(args.style), out)
 

@@ -1,7 +1,7 @@
 """Real-time style transfer (notebook 08): a network trained to paint in one pass.
 
 - `network`: Johnson et al.'s image-transformation network, its residual
-  block (the notebook's exercise) and instance normalisation; save and load
+  block and instance normalisation; save and load
   as a .keras file; `stylize_photos`, one forward pass.
 - `photos`: the training photos as a tf.data pipeline; `download_photos`.
 - `training`: the perceptual loss (the course's `Objective`, each photo its

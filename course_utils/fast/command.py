@@ -17,7 +17,7 @@ from course_utils import vgg
 from course_utils.captions import RANDOM_WEIGHTS_NOTE
 from course_utils.fast.loop import last_training, train
 from course_utils.fast.network import load_network, record, stylize_photos
-from course_utils.fast.photos import download_photos
+from course_utils.fast.photos import training_photos
 from course_utils.fast.training import LOOP_ONLY, TrainingSettings
 from course_utils.images import load_image, save_image
 from course_utils.settings import StyleTransferSettings
@@ -39,7 +39,7 @@ def train_command(args, style, out: Path) -> int:
     settings = StyleTransferSettings(**settings)
     training = TrainingSettings(**_given(args, TRAINING_FIELDS))
     _warn_if_untrained(settings.weights)
-    photos = args.photos or download_photos()
+    photos = training_photos(args.photos or "flowers")
     try:
         result = train(
             style, photos, settings, training, checkpoint=out, progress=not args.quiet
@@ -64,11 +64,13 @@ def stylize_command(args, content, out: Path) -> int:
     """Paint the content image with a trained network (one forward pass)."""
     loop = [f for f in dataclasses.fields(StyleTransferSettings) if f.name != "size"]
     given = [f"--{name.replace('_', '-')}" for name in _given(args, loop)]
-    if given or args.masks or args.snapshots_dir or args.gif or len(args.style) > 1:
+    given += [f"--{name.replace('_', '-')}" for name in _given_files(args)]
+    if len(args.style) > 1:
+        given.append("--style")
+    if given:
         raise ValueError(
             "--model paints in one forward pass with the style it was trained "
-            "on; leave out the options of the optimisation loop "
-            f"({', '.join(given) or '--style, --masks, --snapshots-dir, --gif'})."
+            f"on; leave out the options of the optimisation loop ({', '.join(given)})."
         )
     network = load_network(args.model)
     untrained = not vgg.is_trained(record(network).get("vgg_weights", "random"))
@@ -82,6 +84,11 @@ def stylize_command(args, content, out: Path) -> int:
     height, width = photo.shape[:2]
     print(f"Saved {out}: {width} x {height} px in one forward pass, {seconds:.2f} s")
     return 0
+
+
+def _given_files(args) -> list[str]:
+    """The loop's file options given: masks, gif, snapshots_dir."""
+    return [name for name in ("masks", "gif", "snapshots_dir") if getattr(args, name)]
 
 
 def _given(args, setting_fields) -> dict:

@@ -1,8 +1,11 @@
 """The image-transformation network of real-time style transfer (notebook 08).
 
 Johnson et al. (2016) train a network f_W once per style; afterwards one
-forward pass y = f_W(x) paints a photo x. Their network, with Ulyanov et al.'s
-instance normalisation in place of batch normalisation:
+forward pass y = f_W(x) paints a photo x. Their network, with three later
+changes: instance normalisation instead of batch normalisation (Ulyanov et al.
+2016), nearest-neighbour up-sampling and a convolution instead of transposed
+convolutions, which avoids their checkerboard pattern (Odena et al. 2016), and a
+sigmoid for [0, 1] instead of a scaled tanh:
 
     9x9 conv, 32 filters                 (H, W, 32)
     3x3 conv, stride 2, 64               (H/2, W/2, 64)      down-sampling
@@ -12,11 +15,10 @@ instance normalisation in place of batch normalisation:
     upsample x2, 3x3 conv, 32            (H, W, 32)
     9x9 conv, 3, sigmoid                 (H, W, 3) in [0, 1]
 
-Every convolution but the last is followed by instance normalisation and a
-ReLU. Up-sampling is nearest-neighbour then a convolution, which avoids the
-checkerboard pattern of transposed convolutions (Odena et al. 2016). Any
-H, W works: the input is padded (reflected) to a multiple of 4 and the
-output cropped back.
+Every convolution is followed by instance normalisation and a ReLU, except the
+last (a sigmoid) and the second of each residual block (no ReLU). Any H, W >= 3
+works: the input is padded (reflected) to a multiple of 4 and the output
+cropped back.
 
 Under mixed precision the network computes in float16 or bfloat16, but the
 instance normalisation's statistics and the output image are float32.
@@ -126,7 +128,7 @@ def conv_block(x, filters: int, kernel_size: int, strides: int = 1, dtype=None):
 
 
 def residual_block(x, filters: int, dtype=None):
-    """Two 3x3 convolutions whose result is added to the input (notebook 08's exercise).
+    """Two 3x3 convolutions whose result is added to the input.
 
     y = x + IN(conv(ReLU(IN(conv(x))))): the first convolution is followed by
     instance normalisation and a ReLU, the second by instance normalisation
@@ -169,14 +171,14 @@ def transform_net(
             and 4x as many (Johnson et al.: 32).
         residual_blocks: how many residual blocks (Johnson et al.: 5).
         block: the residual block, block(x, filters, dtype=...) -> tensor of
-            the same shape (notebook 08 passes the student's).
+            the same shape (another block, to try or to test, goes here).
         dtype: None (float32), "mixed_float16" or "mixed_bfloat16"; the
             output is float32 whichever it is.
         seed: seed of the initial weights.
 
     Returns:
         A keras.Model from images (B, H, W, 3) in [0, 1] to images of the
-        same shape in [0, 1], float32; any H, W >= 1.
+        same shape in [0, 1], float32; any H, W >= 3.
     """
     for name, value in (("width", width), ("residual_blocks", residual_blocks)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -250,18 +252,17 @@ def stylize_photos(network: keras.Model, photos) -> np.ndarray:
     return painted[0] if single else painted
 
 
-def seconds_per_photo(network: keras.Model, size: int, photos: int = 8) -> float:
-    """The median time of one forward pass on a photo of size x size px.
+def seconds_per_photo(network: keras.Model, photo, passes: int = 8) -> float:
+    """The median time of one forward pass on `photo`, (H, W, 3) in [0, 1].
 
-    Times `photos` passes after a warm-up pass that builds the graph; the
-    median, since a busy machine slows some passes. The weights do not change
-    the time, only the architecture and the size.
+    Times `passes` passes after a warm-up pass; the median, since a busy
+    machine slows some passes. The weights do not change the time, only the
+    architecture and the photo's size.
     """
-    batch = np.random.default_rng(0).random((1, size, size, 3), dtype=np.float32)
-    stylize_photos(network, batch)
+    stylize_photos(network, photo)  # warm-up
     times = []
-    for _ in range(photos):
+    for _ in range(passes):
         start = time.perf_counter()
-        stylize_photos(network, batch)
+        stylize_photos(network, photo)
         times.append(time.perf_counter() - start)
     return float(np.median(times))

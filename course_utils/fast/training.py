@@ -48,7 +48,12 @@ class TrainingSettings:
     (`settings.setting`), as in StyleTransferSettings.
     """
 
-    steps: int = setting(2000, "training steps (one batch of photos each)", int, low=1)
+    steps: int = setting(
+        1500,
+        "training steps (one batch of photos each; notebook 08's T4 run)",
+        int,
+        low=1,
+    )
     batch_size: int = setting(4, "photos per training step", int, low=1)
     learning_rate: float = setting(
         1e-3, "Adam's step size on the network's weights", low=0.0, strict=True
@@ -97,7 +102,7 @@ class PerceptualLoss:
         style: the style image a (anything `load_image` accepts).
         settings: a StyleTransferSettings; its size is the side of the
             training crops, so the style image is resized to it as in
-            `Objective`. Its colour mode must be None.
+            `Objective`. Its preserve_colour must be None.
         extractor: the FeatureExtractor to use (default: one for the settings).
 
     Call it with (photos, stylized), both (B, size, size, 3) in [0, 1]: it

@@ -134,7 +134,7 @@ def training_step(solution) -> None:
     network = tf.keras.Sequential(
         [
             tf.keras.Input((1, 1, 1)),
-            tf.keras.layers.Conv2D(1, 1, use_bias=False, kernel_initializer="ones"),
+            tf.keras.layers.Conv2D(1, 1, use_bias=False),
         ]
     )
     kernel = network.layers[0].kernel
@@ -155,4 +155,3 @@ def training_step(solution) -> None:
         f"{float(kernel[0, 0, 0, 0])}. Did you take the gradient with respect to "
         "network.trainable_variables and apply it with optimizer.apply_gradients?"
     )
-    assert np.all(photos.numpy() == 1.0), "The photos must not change."

@@ -133,7 +133,8 @@ def test_stylize_with_the_model_paints_in_one_pass(trained, tmp_path, capsys):
             "leave out the options of the optimisation loop (--iterations)",
         ),
         (["--alpha", "2", "--init", "noise"], "(--alpha, --init)"),
-        (["--style", "a.png", "b.png"], "(--style, --masks"),
+        (["--style", "a.png", "b.png"], "(--style)"),
+        (["--gif", "run.gif", "--snapshots-dir", "frames"], "(--gif, --snapshots-dir)"),
     ],
 )
 def test_stylize_with_a_model_refuses_loop_options(
@@ -178,6 +179,13 @@ def test_train_and_stylize_name_what_is_missing(tmp_path, capsys):
     )
     assert status == 2
     assert "No photo folder at" in capsys.readouterr().err
+
+
+def test_train_wants_a_keras_file_before_anything_else(tmp_path, capsys):
+    # no --photos: the flower photos would be downloaded first
+    assert main(["train", *TINY, "--out", str(tmp_path / "net.h5")]) == 2
+    assert "--out must be a .keras file; got '" in capsys.readouterr().err
+    assert not (tmp_path / "net.h5").exists()
 
 
 def test_train_never_overwrites_without_force(trained, capsys):
