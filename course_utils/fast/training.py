@@ -137,15 +137,15 @@ def perceptual_loss(objective, photos, stylized) -> dict:
     Returns:
         {loss name: float32 scalar}, the mean over the B photos.
     """
-    count = photos.shape[0]
-    features = objective.extractor(tf.concat([photos, stylized], axis=0))
+    # The targets get a pass of their own, outside the gradient: one pass over
+    # photos and stylized together would be differentiated for both halves.
+    targets = tf.nest.map_structure(tf.stop_gradient, objective.extractor(photos))
+    features = objective.extractor(stylized)
     layers = objective.settings.content_layers
     losses = []
-    for k in range(count):
-        content = {name: features[name][k : k + 1] for name in layers}
-        own = {
-            name: value[count + k : count + k + 1] for name, value in features.items()
-        }
+    for k in range(photos.shape[0]):
+        content = {name: targets[name][k : k + 1] for name in layers}
+        own = {name: value[k : k + 1] for name, value in features.items()}
         losses.append(objective(stylized[k : k + 1], own, content))
     return {
         name: tf.reduce_mean(tf.stack([loss[name] for loss in losses]))
