@@ -57,22 +57,28 @@ def _run(client, code: str, timeout: float = 120) -> str:
     return "".join(printed)
 
 
+def _interrupt_once_running(manager, client, code: str) -> None:
+    """Execute `code`, interrupt the kernel once it prints RUNNING, and check
+    that the cell ended in KeyboardInterrupt."""
+    cell = client.execute(code)
+    while True:  # until the run has taken a few steps
+        message = client.get_iopub_msg(timeout=120)
+        if message["parent_header"].get("msg_id") != cell:
+            continue
+        if "RUNNING" in message["content"].get("text", ""):
+            break
+    manager.interrupt_kernel()
+    reply = client.get_shell_msg(timeout=60)
+    assert reply["parent_header"]["msg_id"] == cell
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "KeyboardInterrupt"
+
+
 def test_ctrl_c_stops_a_cell_of_two_runs_after_the_first_and_keeps_its_images():
     manager, client = start_new_kernel(kernel_name="python3")
     try:
         _run(client, SET_UP)
-        cell = client.execute(TWO_RUNS)
-        while True:  # until the first run has taken a few steps
-            message = client.get_iopub_msg(timeout=120)
-            if message["parent_header"].get("msg_id") != cell:
-                continue
-            if "RUNNING" in message["content"].get("text", ""):
-                break
-        manager.interrupt_kernel()
-        reply = client.get_shell_msg(timeout=60)
-        assert reply["parent_header"]["msg_id"] == cell
-        assert reply["content"]["status"] == "error"
-        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        _interrupt_once_running(manager, client, TWO_RUNS)
 
         kept = json.loads(_run(client, AFTERWARDS))
         assert kept["names"] == []  # the second run never started
@@ -123,17 +129,7 @@ def test_ctrl_c_in_training_saves_the_checkpoint_and_stops_the_cell(tmp_path):
     manager, client = start_new_kernel(kernel_name="python3")
     try:
         _run(client, SET_UP + f"CHECKPOINT = {str(tmp_path / 'net.keras')!r}\n")
-        cell = client.execute(TRAINING)
-        while True:  # until a few steps are done
-            message = client.get_iopub_msg(timeout=120)
-            if message["parent_header"].get("msg_id") != cell:
-                continue
-            if "RUNNING" in message["content"].get("text", ""):
-                break
-        manager.interrupt_kernel()
-        reply = client.get_shell_msg(timeout=60)
-        assert reply["parent_header"]["msg_id"] == cell
-        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        _interrupt_once_running(manager, client, TRAINING)
 
         kept = json.loads(_run(client, "import json\n" + AFTER_TRAINING))
         assert kept["names"] == []
