@@ -197,9 +197,7 @@ def _gallery(args) -> int:
         for name in ("size", "iterations", "weights")
         if getattr(args, name) is not None
     }
-    if not vgg.is_trained(settings.get("weights", "imagenet")):
-        warnings.filterwarnings("ignore", message="VGG19 has RANDOM")  # said here
-        print(f"WARNING: {RANDOM_WEIGHTS_NOTE}.", file=sys.stderr)
+    command.warn_if_untrained(settings.get("weights", "imagenet"))
     results = []
     for name, path in zip(names, paths):
         print(f"{data.DEFAULT_CONTENT} in the style of {name}", file=sys.stderr)

@@ -38,7 +38,7 @@ def train_command(args, style, out: Path) -> int:
     settings.setdefault("size", TRAINING_SIZE)
     settings = StyleTransferSettings(**settings)
     training = TrainingSettings(**_given(args, TRAINING_FIELDS))
-    _warn_if_untrained(settings.weights)
+    warn_if_untrained(settings.weights)
     photos = training_photos(args.photos or "flowers")
     try:
         result = train(
@@ -74,7 +74,7 @@ def stylize_command(args, content, out: Path) -> int:
         )
     network = load_network(args.model)
     untrained = not vgg.is_trained(record(network).get("vgg_weights", "random"))
-    _warn_if_untrained("random" if untrained else "imagenet")
+    warn_if_untrained("random" if untrained else "imagenet")
     size = args.size or StyleTransferSettings().size  # stylize's default size
     photo = load_image(content, size)
     start = time.perf_counter()
@@ -100,7 +100,9 @@ def _given(args, setting_fields) -> dict:
     }
 
 
-def _warn_if_untrained(weights) -> None:
+def warn_if_untrained(weights) -> None:
+    """Say once, on stderr, that VGG19's weights are random (and silence the
+    longer warning `vgg` would give)."""
     if not vgg.is_trained(weights):
         warnings.filterwarnings("ignore", message="VGG19 has RANDOM")  # said here
         print(f"WARNING: {RANDOM_WEIGHTS_NOTE}.", file=sys.stderr)
